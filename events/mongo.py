@@ -1,0 +1,165 @@
+"""The event store on MongoDB: one document per event.
+
+Correctness rests on two unique indexes: ``(stream, version)`` makes concurrent
+appends of the same version lose with a conflict, and ``request_id`` makes a
+retried request find its first answer. No transactions, no change streams.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING, IndexModel
+from pymongo.errors import DuplicateKeyError, PyMongoError
+
+from events.envelope import PendingEvent, StoredEvent
+from events.errors import Unavailable, VersionConflict
+from events.store import DuplicateRequest
+
+logger = logging.getLogger(__name__)
+
+INDEXES = [
+    IndexModel([("stream", ASCENDING), ("version", ASCENDING)], unique=True),
+    IndexModel([("request_id", ASCENDING)], unique=True),
+]
+
+
+def unavailable(exc: PyMongoError) -> Unavailable:
+    """The project's error for a database that failed to answer."""
+    logger.warning("database error: %s", type(exc).__name__)
+    return Unavailable(f"the database is unavailable ({type(exc).__name__})")
+
+
+class MongoEventStore:
+    """``EventStore`` on a motor collection."""
+
+    def __init__(self, collection: Any) -> None:
+        self._events = collection
+
+    async def create_indexes(self) -> None:
+        """Create the unique indexes the guarantees rest on."""
+        try:
+            await self._events.create_indexes(INDEXES)
+        except PyMongoError as exc:
+            raise unavailable(exc) from exc
+
+    async def append(self, event: PendingEvent, version: int) -> StoredEvent:
+        """Store the event as ``version``; refuse a version or request seen before."""
+        document = {
+            "stream": event.stream,
+            "version": version,
+            "type": event.type,
+            "schema_version": event.schema_version,
+            "occurred_at": event.occurred_at,
+            "recorded_at": _now(),
+            "operator": event.operator,
+            "request_id": event.request_id,
+            "request_hash": event.request_hash,
+            "data": event.data,
+        }
+        try:
+            await self._events.insert_one(document)
+        except DuplicateKeyError as exc:
+            if "request_id" in str(exc.details or exc):
+                raise DuplicateRequest(event.request_id) from exc
+            raise VersionConflict(event.stream, version - 1, version) from exc
+        except PyMongoError as exc:
+            raise unavailable(exc) from exc
+        return _stored(document)
+
+    async def by_request(self, request_id: str) -> tuple[StoredEvent, str] | None:
+        """The event appended under ``request_id``, and that request's hash."""
+        try:
+            document = await self._events.find_one({"request_id": request_id})
+        except PyMongoError as exc:
+            raise unavailable(exc) from exc
+        if document is None:
+            return None
+        return _stored(document), document.get("request_hash", "")
+
+    async def read_stream(self, stream: str, after: int = 0) -> list[StoredEvent]:
+        """The events of one stream above ``after``."""
+        return await self._find({"stream": stream, "version": {"$gt": after}})
+
+    async def heads(self, streams: list[str]) -> dict[str, int]:
+        """The last version of each stream, one indexed lookup per stream."""
+        heads: dict[str, int] = {}
+        try:
+            for stream in streams:
+                last = await self._events.find_one(
+                    {"stream": stream},
+                    {"version": 1, "_id": 0},
+                    sort=[("stream", DESCENDING), ("version", DESCENDING)],
+                )
+                if last is not None:
+                    heads[stream] = last["version"]
+        except PyMongoError as exc:
+            raise unavailable(exc) from exc
+        return heads
+
+    async def read_since(self, positions: dict[str, int]) -> list[StoredEvent]:
+        """The events above each stream's given version."""
+        if not positions:
+            return []
+        clauses = [
+            {"stream": stream, "version": {"$gt": after}}
+            for stream, after in positions.items()
+        ]
+        return await self._find({"$or": clauses})
+
+    async def read_all(self, batch_size: int = 1000) -> AsyncIterator[list[StoredEvent]]:
+        """Every event by stream and version, ``batch_size`` at a time."""
+        cursor = self._events.find({}, sort=[("stream", 1), ("version", 1)])
+        cursor = cursor.batch_size(batch_size)
+        batch: list[StoredEvent] = []
+        try:
+            async for document in cursor:
+                batch.append(_stored(document))
+                if len(batch) >= batch_size:
+                    yield batch
+                    batch = []
+        except PyMongoError as exc:
+            raise unavailable(exc) from exc
+        if batch:
+            yield batch
+
+    async def count(self) -> int:
+        """The exact number of events in the log."""
+        try:
+            return int(await self._events.count_documents({}))
+        except PyMongoError as exc:
+            raise unavailable(exc) from exc
+
+    async def _find(self, query: dict[str, Any]) -> list[StoredEvent]:
+        try:
+            cursor = self._events.find(query, sort=[("stream", 1), ("version", 1)])
+            return [_stored(document) async for document in cursor]
+        except PyMongoError as exc:
+            raise unavailable(exc) from exc
+
+
+def _now() -> datetime:
+    # BSON keeps milliseconds; truncate so what we return equals what is stored.
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+def _stored(document: dict[str, Any]) -> StoredEvent:
+    return StoredEvent(
+        stream=document["stream"],
+        version=document["version"],
+        type=document["type"],
+        schema_version=document["schema_version"],
+        occurred_at=_utc(document["occurred_at"]),
+        recorded_at=_utc(document["recorded_at"]),
+        operator=document["operator"],
+        request_id=document["request_id"],
+        data=document["data"],
+    )
+
+
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -1,0 +1,144 @@
+"""Keeping flight documents current as events arrive, and healing after crashes.
+
+Only the holder of the projection lease projects, so documents are never
+written by two processes at once. Every append marks its stream before and
+after it writes; a mark is removed only after a projection that read the
+stream. A crash anywhere leaves a mark, and whoever holds the lease next
+projects it: on start, on the heal timer, or on the next request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+from events.catalog import stream_kind, stream_name
+from events.flight import FlightState
+from events.store import EventStore
+from projections.build import build_document, linked_references, references_of
+from projections.cache import StreamStates
+from projections.documents import Sources
+from projections.mongo import Lease, MongoReadModel, ProjectionQueue
+from projections.store import Mark
+
+logger = logging.getLogger(__name__)
+
+BATCH = 500
+
+
+class Projector:
+    """Projects marked streams into the read model."""
+
+    def __init__(
+        self,
+        store: EventStore,
+        documents: MongoReadModel,
+        queue: ProjectionQueue,
+        lease: Lease,
+    ) -> None:
+        self.store = store
+        self.documents = documents
+        self.queue = queue
+        self.lease = lease
+        self.states = StreamStates()
+        self._lock = asyncio.Lock()
+        self.fault_after_append: Any = None  # test hook, see service.faults
+
+    async def drain(self) -> int:
+        """Project every marked stream if this process can hold the lease.
+
+        Returns the number of documents written; 0 when another process holds
+        the lease (it will project the marks) or nothing was marked.
+        """
+        async with self._lock:
+            if not await self.lease.acquire():
+                return 0
+            try:
+                written = 0
+                while True:
+                    marks = await self.queue.pending(BATCH)
+                    if marks:
+                        written += await self._project(marks)
+                    if len(marks) < BATCH:
+                        return written
+            finally:
+                # Let a process with marks of its own take over at once.
+                await self.lease.release()
+
+    async def wait_projected(self, stream: str, timeout: float) -> bool:
+        """Project, or wait for the lease holder to project, ``stream``."""
+        deadline = time.monotonic() + timeout
+        while True:
+            await self.drain()
+            if not await self.queue.is_marked(stream):
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            await asyncio.sleep(0.05)
+
+    async def _project(self, marks: list[Mark]) -> int:
+        started = time.monotonic()
+        changed = {mark.stream for mark in marks}
+        await self.states.refresh(self.store, changed)
+
+        affected = await self._affected(changed)
+        sources = await self._sources(affected)
+        documents = [
+            build_document(sources.flights[key], sources)
+            for key in sorted(affected)
+            if key in sources.flights and sources.flights[key].launched_at is not None
+        ]
+        await self.documents.write(documents, self.lease.epoch)
+        await self.queue.record_positions(
+            {s: self.states.versions[s] for s in changed if s in self.states.versions}
+        )
+        await self.queue.clear(marks)
+        logger.info(
+            "projection applied streams=%d documents=%d elapsed_ms=%.1f",
+            len(changed),
+            len(documents),
+            (time.monotonic() - started) * 1000,
+        )
+        return len(documents)
+
+    async def _affected(self, changed: set[str]) -> set[int]:
+        flights = {int(s.split("-", 1)[1]) for s in changed if stream_kind(s) == "flight"}
+        earlier = await self.documents.crews(sorted(flights))
+        touched = {s for s in changed if stream_kind(s) != "flight"}
+        for key in flights:
+            state = self.states.flight(key)
+            crafts, people = set(), set()
+            if state is not None:
+                crafts.add(state.spacecraft or 0)
+                people |= state.astronauts()
+            if key in earlier:
+                crafts.add(earlier[key][0])
+                people.update(earlier[key][1])
+            touched.update(stream_name("spacecraft", c) for c in crafts)
+            touched.update(stream_name("astronaut", p) for p in people)
+        return flights | await self.documents.dependents(sorted(touched))
+
+    async def _sources(self, affected: set[int]) -> Sources:
+        await self.states.refresh(self.store, [stream_name("flight", f) for f in affected])
+        flights = [self.states.flights[f] for f in affected if f in self.states.flights]
+        crafts = sorted({f.spacecraft for f in flights if f.spacecraft is not None})
+        people = sorted(set().union(*(f.astronauts() for f in flights)))
+        related = affected | await self.documents.flights_with(crafts, people)
+        await self.states.refresh(
+            self.store, [stream_name("flight", f) for f in related - affected]
+        )
+        await self._refresh_references(flights)
+        return Sources(
+            flights={f: self.states.flights[f] for f in related if f in self.states.flights},
+            references=self.states.references,
+        )
+
+    async def _refresh_references(self, flights: list[FlightState]) -> None:
+        (level,) = references_of(flights, self.states)
+        seen: set[str] = set()
+        while level:
+            await self.states.refresh(self.store, level)
+            seen |= level
+            level = linked_references(level, self.states) - seen
