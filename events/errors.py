@@ -26,6 +26,16 @@ class InvalidInput(FlightlogError):
         self.errors = errors or {}
 
 
+class UnsupportedMediaType(InvalidInput):
+    """The request body is not ``application/json``."""
+
+    def __init__(self, content_type: str) -> None:
+        super().__init__(
+            f'Unsupported media type "{content_type}" in request.',
+            {"Content-Type": ["must be application/json"]},
+        )
+
+
 class NotFound(FlightlogError):
     """The flight, reference entity or stream does not exist."""
 

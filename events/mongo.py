@@ -126,6 +126,10 @@ class MongoEventStore:
         if batch:
             yield batch
 
+    async def all_heads(self) -> dict[str, int]:
+        """The last version of every stream in the log."""
+        return await all_heads(self._events)
+
     async def count(self) -> int:
         """The exact number of events in the log."""
         try:
@@ -163,3 +167,20 @@ def _stored(document: dict[str, Any]) -> StoredEvent:
 
 def _utc(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+async def all_heads(collection: Any) -> dict[str, int]:
+    """The last version of every stream: one pass over the (stream, version) index."""
+    pipeline = [
+        {"$sort": {"stream": 1, "version": 1}},
+        {"$group": {"_id": "$stream", "version": {"$last": "$version"}}},
+    ]
+    try:
+        cursor = await _maybe_await(collection.aggregate(pipeline))
+        return {found["_id"]: found["version"] async for found in cursor}
+    except PyMongoError as exc:
+        raise unavailable(exc) from exc
+
+
+async def _maybe_await(value: Any) -> Any:
+    return await value if hasattr(value, "__await__") else value

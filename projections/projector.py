@@ -52,6 +52,8 @@ class Projector:
         Returns the number of documents written; 0 when another process holds
         the lease (it will project the marks) or nothing was marked.
         """
+        if self._lock.locked():
+            return 0  # a drain or rebuild in this process is running: it sees our marks
         async with self._lock:
             if not await self.lease.acquire():
                 return 0
@@ -66,6 +68,10 @@ class Projector:
             finally:
                 # Let a process with marks of its own take over at once.
                 await self.lease.release()
+
+    def exclusive(self) -> asyncio.Lock:
+        """Held while this process projects; a rebuild holds it throughout."""
+        return self._lock
 
     async def wait_projected(self, stream: str, timeout: float) -> bool:
         """Project, or wait for the lease holder to project, ``stream``."""

@@ -71,3 +71,28 @@ def mock_db() -> AsyncIOMotorDatabase[Any]:
     """An in-memory mongomock database for fast unit tests."""
     database: AsyncIOMotorDatabase[Any] = AsyncMongoMockClient()["flightlog_unit"]
     return database
+
+
+REPO = TESTS_DIR.parent
+SHARED_LL2 = REPO.parent / "shared" / "data" / "ll2"
+
+
+@pytest.fixture
+def settings(database_name: str) -> Any:
+    """Service settings pointing at the test's database."""
+    from service.settings import Settings
+
+    return Settings(database=database_name, projection_wait=5.0, heal_interval=0.2)
+
+
+@pytest.fixture
+async def database(mongo_uri: str, settings: Any) -> AsyncIterator[Any]:
+    """The wired stores on the real server, indexes created."""
+    from service.database import open_database
+
+    wired = open_database(settings, uri=mongo_uri)
+    await wired.create_indexes()
+    try:
+        yield wired
+    finally:
+        wired.close()

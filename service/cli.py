@@ -1,0 +1,200 @@
+"""The ``flightlog`` command line.
+
+Exit codes: 0 success, 1 failure (message on stderr), 2 usage error,
+3 database unavailable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from aiohttp import web
+from pydantic import ValidationError
+
+from events.append import Appender
+from events.errors import FlightlogError, Unavailable
+from service.database import Database, open_database
+from service.settings import Settings
+
+T = TypeVar("T")
+logger = logging.getLogger("flightlog")
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        for error in exc.errors():
+            name = "FLIGHTLOG_" + str(error["loc"][0]).upper() if error["loc"] else "?"
+            click.echo(f"configuration error: {name}: {error['msg']}", err=True)
+        raise SystemExit(2) from exc
+
+
+def _configure_logging(settings: Settings) -> None:
+    from service.logs import configure
+
+    configure(settings)
+
+
+def _run(work: Callable[[Database], Awaitable[T]]) -> T:
+    settings = _settings()
+    _configure_logging(settings)
+
+    async def main() -> T:
+        database = open_database(settings)
+        try:
+            await database.create_indexes()
+            return await work(database)
+        finally:
+            database.close()
+
+    try:
+        return asyncio.run(main())
+    except Unavailable as exc:
+        click.echo(f"error: {exc.detail}", err=True)
+        raise SystemExit(3) from exc
+    except FlightlogError as exc:
+        click.echo(f"error: {exc.detail}", err=True)
+        raise SystemExit(1) from exc
+
+
+@click.group()
+def main() -> None:
+    """Flightlog: spacecraft flights as an event log, served as LL2 2.2.0."""
+
+
+@main.command()
+@click.option("--host", default=None, help="address to listen on [FLIGHTLOG_HOST]")
+@click.option("--port", type=int, default=None, help="port [FLIGHTLOG_PORT]")
+def serve(host: str | None, port: int | None) -> None:
+    """Serve the HTTP API until interrupted."""
+    from service.app import create_app
+
+    settings = _settings()
+    _configure_logging(settings)
+    web.run_app(
+        create_app(settings),
+        host=host or settings.host,
+        port=port or settings.port,
+        print=lambda text: logger.info(text.strip()),
+        access_log=None,
+    )
+
+
+@main.command()
+def seed() -> None:
+    """Load the bundled flights; running it twice changes nothing."""
+    from seed.loader import load_seed
+
+    async def work(database: Database) -> None:
+        appender = Appender(database.events, mark=database.queue.mark)
+        with _progress("seed") as tick:
+            report = await load_seed(appender, database.events, progress=tick)
+        await database.projector.drain()
+        click.echo(f"seed: {report.appended} events appended")
+
+    _run(work)
+
+
+@main.command("import-ll2")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--operator", default="import", show_default=True, help="recorded as the events' operator")
+def import_ll2(files: tuple[Path, ...], operator: str) -> None:
+    """Turn LL2 JSON documents into events; re-importing changes nothing."""
+    from seed.facts import Facts
+    from seed.importer import Importer
+
+    facts = Facts()
+    for path in files:
+        try:
+            facts.add(json.loads(path.read_text(encoding="utf-8")))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise click.ClickException(f"{path}: not an LL2 document this importer reads ({exc})") from exc
+
+    async def work(database: Database) -> None:
+        appender = Appender(database.events, mark=database.queue.mark)
+        with _progress("import") as tick:
+            report = await Importer(database.events, appender, operator).run(facts, progress=tick)
+        await database.projector.drain()
+        click.echo(f"import: {report.appended} events appended, {len(report.skipped)} facts skipped")
+        for reason in report.skipped:
+            click.echo(f"  skipped {reason}", err=True)
+
+    _run(work)
+
+
+@main.command()
+def replay() -> None:
+    """Rebuild every flight document from the log, then swap them in."""
+    from projections.replay import replay as rebuild
+
+    async def work(database: Database) -> None:
+        with _progress("replay") as tick:
+            written = await rebuild(
+                database.projector,
+                database.events,
+                database.handle,
+                progress=lambda phase, done, total: tick(),
+            )
+        click.echo(f"replay: {written} flight documents rebuilt")
+
+    _run(work)
+
+
+@main.group()
+def token() -> None:
+    """Create and revoke operator tokens."""
+
+
+@token.command("create")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["operator", "admin"]), default="operator", show_default=True)
+def token_create(name: str, role: str) -> None:
+    """Create a token for NAME and print it once; only its hash is kept."""
+
+    async def work(database: Database) -> str:
+        return await database.operators.create(name, role)  # type: ignore[arg-type]
+
+    click.echo(_run(work))
+
+
+@token.command("revoke")
+@click.argument("name")
+def token_revoke(name: str) -> None:
+    """Revoke NAME's token."""
+
+    async def work(database: Database) -> bool:
+        return await database.operators.revoke(name)
+
+    if not _run(work):
+        raise click.ClickException(f"no operator named {name}")
+    click.echo(f"revoked {name}")
+
+
+class _progress:
+    """A progress bar on a terminal, silence otherwise."""
+
+    def __init__(self, label: str) -> None:
+        self._label = label
+        self._bar: Any = None
+
+    def __enter__(self) -> Callable[[], None]:
+        if sys.stderr.isatty():
+            from rich.progress import Progress
+
+            self._bar = Progress(transient=True)
+            self._bar.start()
+            task = self._bar.add_task(self._label, total=None)
+            return lambda: self._bar.advance(task)
+        return lambda: None
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
