@@ -5,6 +5,11 @@ with its flights, an astronaut detail or list page, and a 2.1.0 docking-event
 list. Counters (``time_in_space``, ``flights_count``...) are never taken as
 facts: the read side derives them. Only an astronaut's stated totals are kept,
 to record the part of their history that lies outside the log.
+
+With ``strip_prose`` every free text the sources wrote (descriptions, bios,
+histories, reasons) is left empty, at any depth. The descriptions of
+vocabulary values (a launch status, a NET precision, a landing type) define
+the value rather than tell about a flight, and are kept.
 """
 
 from __future__ import annotations
@@ -16,7 +21,21 @@ from events.catalog import stream_name
 
 Json = dict[str, Any]
 
-PROSE = {"description", "bio", "history", "details", "capability", "administrator"}
+PROSE = frozenset(
+    {
+        "description",
+        "bio",
+        "history",
+        "details",
+        "capability",
+        "administrator",
+        "failreason",
+        "holdreason",
+        "weather_concerns",
+    }
+)
+# Keys whose object is a value from LL2's fixed vocabulary: its text defines it.
+VOCABULARY = frozenset({"status", "net_precision", "type"})
 
 
 @dataclass
@@ -78,7 +97,7 @@ class Facts:
     def _reference(self, kind: str, fields: Json) -> None:
         fields = {k: v for k, v in fields.items() if k != "url"}
         if self.strip_prose:
-            fields = {k: ("" if k in PROSE and v else v) for k, v in fields.items()}
+            fields = without_prose(fields)
         stream = stream_name(kind, fields["id"])
         self.references.setdefault(stream, {}).update(fields)
 
@@ -95,7 +114,7 @@ class Facts:
         return int(config["id"])
 
     def _spacecraft(self, craft: Json) -> int:
-        fields = {
+        fields: Json = {
             key: craft[key]
             for key in (
                 "id",
@@ -127,14 +146,15 @@ class Facts:
                 "flights_count",
                 "landings_count",
                 "age",
-                "last_flight",
             }
         }
         fields["agency"] = self._agency(person.get("agency"))
         self._reference("astronaut", fields)
         if "time_in_space" in person:
             self.totals[int(person["id"])] = AstronautTotals(
-                person["time_in_space"], person.get("first_flight"), person.get("last_flight")
+                person["time_in_space"],
+                person.get("first_flight"),
+                person.get("last_flight"),
             )
         return int(person["id"])
 
@@ -143,7 +163,9 @@ class Facts:
         for seat in seats:
             person = seat["astronaut"]
             astronaut = person if isinstance(person, int) else self._astronaut(person)
-            crew.append({"id": seat["id"], "astronaut": astronaut, "role": seat["role"]})
+            crew.append(
+                {"id": seat["id"], "astronaut": astronaut, "role": seat["role"]}
+            )
         return crew
 
     def _station(self, station: Json, location: Json | None = None) -> int:
@@ -154,7 +176,9 @@ class Facts:
         if location is not None:
             locations[location["id"]] = {"id": location["id"], "name": location["name"]}
             self.location_stations[int(location["id"])] = int(station["id"])
-        fields["docking_locations"] = sorted(locations.values(), key=lambda l: l["id"])
+        fields["docking_locations"] = sorted(
+            locations.values(), key=lambda loc: loc["id"]
+        )
         self._reference("spacestation", fields)
         return int(station["id"])
 
@@ -163,7 +187,9 @@ class Facts:
         return str(launch["id"])
 
     def _flight(self, flight: Json) -> None:
-        facts = self.flights.setdefault(int(flight["id"]), FlightFacts(int(flight["id"])))
+        facts = self.flights.setdefault(
+            int(flight["id"]), FlightFacts(int(flight["id"]))
+        )
         facts.destination = flight.get("destination", facts.destination)
         facts.mission_end = flight.get("mission_end", facts.mission_end)
         if "spacecraft" in flight:
@@ -176,9 +202,7 @@ class Facts:
                 setattr(facts, role, self._crew(flight[role]))
         if flight.get("landing") is not None:
             landing = dict(flight["landing"])
-            if self.strip_prose:
-                landing["description"] = ""
-            facts.landing = landing
+            facts.landing = without_prose(landing) if self.strip_prose else landing
         for docking in flight.get("docking_events", []):
             location = docking["docking_location"]
             station = self._station(docking["spacestation"], location)
@@ -208,6 +232,22 @@ class Facts:
                 "departure": event["departure"],
             },
         )
+
+
+def without_prose(value: Any, vocabulary: bool = False) -> Any:
+    """``value`` with every non-empty prose text, at any depth, made empty."""
+    if isinstance(value, dict):
+        return {
+            key: (
+                ""
+                if key in PROSE and isinstance(item, str) and item and not vocabulary
+                else without_prose(item, key in VOCABULARY)
+            )
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [without_prose(item) for item in value]
+    return value
 
 
 def _without_links(value: Any) -> Any:

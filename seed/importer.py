@@ -21,7 +21,7 @@ from pydantic import BaseModel, ValidationError
 from events.append import Appender, AppendRequest
 from events.catalog import stream_name
 from events.errors import FlightlogError
-from events.flight import FlightState
+from events.flight import FlightState, LandingDetails
 from events.folds import fold_flight, fold_reference
 from events.reference import REFERENCE_KINDS
 from events.store import EventStore
@@ -32,7 +32,14 @@ from seed.facts import Facts, FlightFacts
 logger = logging.getLogger(__name__)
 
 # Reference kinds in the order their links need them.
-ORDER = ("agency", "spacecraft_config", "spacecraft", "spacestation", "launch", "astronaut")
+ORDER = (
+    "agency",
+    "spacecraft_config",
+    "spacecraft",
+    "spacestation",
+    "launch",
+    "astronaut",
+)
 
 
 @dataclass
@@ -65,7 +72,9 @@ class Importer:
         await self._outside_history(facts)
         return self.report
 
-    async def _append(self, kind: str, key: str, event_type: str, at: str, data: Any) -> None:
+    async def _append(
+        self, kind: str, key: str, event_type: str, at: str, data: Any
+    ) -> None:
         body = json.dumps([kind, key, event_type, at, data], sort_keys=True)
         request_id = "import:" + hashlib.sha256(body.encode()).hexdigest()[:32]
         request = AppendRequest(
@@ -81,7 +90,9 @@ class Importer:
             _, appended = await self._appender.append(request)
         except FlightlogError as exc:
             self.report.skipped.append(f"{kind}-{key} {event_type}: {exc.detail}")
-            logger.warning("import skipped %s-%s %s: %s", kind, key, event_type, exc.detail)
+            logger.warning(
+                "import skipped %s-%s %s: %s", kind, key, event_type, exc.detail
+            )
             return
         self.report.appended += int(appended)
 
@@ -103,12 +114,24 @@ class Importer:
     async def _flight(self, facts: FlightFacts, stations: dict[int, int]) -> None:
         stream = stream_name("flight", facts.id)
         state = fold_flight(stream, await self._store.read_stream(stream))
-        if facts.net is None or facts.spacecraft is None or facts.launch is None:
-            if state.launched_at is None:
-                self.report.skipped.append(f"{stream}: no launch time in the sources")
+        if state.launched_at is None:
+            reason = _unlaunchable(facts)
+            if reason is not None:
+                self._skip(f"{stream}: {reason}")
                 return
-        for event_type, at, data in _timeline(facts, state, stations):
+        placed, unplaced = _place_dockings(facts, stations)
+        for docking in unplaced:
+            location = f"{docking['docking_location']} ({docking.get('location_name')})"
+            self._skip(
+                f"{stream} docking {docking['id']}: no 2.2.0 document places "
+                f"docking location {location} on a station"
+            )
+        for event_type, at, data in _timeline(facts, placed, state):
             await self._append("flight", str(facts.id), event_type, at, data)
+
+    def _skip(self, note: str) -> None:
+        self.report.skipped.append(note)
+        logger.info("import skipped %s", note)
 
     async def _outside_history(self, facts: Facts) -> None:
         if not facts.totals:
@@ -124,57 +147,111 @@ class Importer:
             history = _history(person, list(states.flights.values()), totals)
             if history != person.model_dump(mode="json")["history_outside_log"]:
                 data = {"history_outside_log": history}
-                await self._append("astronaut", str(person_id), "astronaut_updated",
-                                   totals.last_flight or totals.first_flight or "1961-04-12T06:07:00Z", data)
+                await self._append(
+                    "astronaut",
+                    str(person_id),
+                    "astronaut_updated",
+                    totals.last_flight or totals.first_flight or "1961-04-12T06:07:00Z",
+                    data,
+                )
 
 
 def _history(person: Any, flights: list[FlightState], totals: Any) -> dict[str, Any]:
     """The part of the stated totals that the log's flights do not account for."""
-    bare = person.model_copy(update={"history_outside_log": type(person.history_outside_log)()})
+    bare = person.model_copy(
+        update={"history_outside_log": type(person.history_outside_log)()}
+    )
     derived = astronaut_stats(bare, flights)
     stated = isodate.parse_duration(totals.time_in_space).total_seconds()
     outside = max(stated - derived.time_in_space.seconds, 0)
-    in_log = {derived.first_flight, derived.last_flight} if derived.first_flight else set()
+    in_log = (
+        {derived.first_flight, derived.last_flight} if derived.first_flight else set()
+    )
     launches = sorted(
         {t for t in (totals.first_flight, totals.last_flight) if t}
         - {_iso(t) for t in in_log if t}
     )
-    return {"launches": [_iso(_instant(t)) for t in launches], "time_in_space": int(outside)}
+    return {
+        "launches": [_iso(_instant(t)) for t in launches],
+        "time_in_space": int(outside),
+    }
+
+
+def _unlaunchable(facts: FlightFacts) -> str | None:
+    """Why a flight that is not in the log yet cannot be started, if it cannot."""
+    if facts.net is None:
+        return "no launch time in the sources"
+    if facts.spacecraft is None or facts.launch is None:
+        return "no spacecraft or launch in the sources"
+    if facts.mission_end and _instant(facts.mission_end) < _instant(facts.net):
+        return (
+            f"the sources' mission_end {facts.mission_end} precedes its launch "
+            f"{facts.net}"
+        )
+    return None
+
+
+def _place_dockings(
+    facts: FlightFacts, stations: dict[int, int]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The flight's dockings with their station, and those no source places."""
+    placed: list[dict[str, Any]] = []
+    unplaced: list[dict[str, Any]] = []
+    for docking in facts.dockings.values():
+        station = docking["spacestation"] or stations.get(docking["docking_location"])
+        if station is None:
+            unplaced.append(docking)
+        else:
+            placed.append({**docking, "spacestation": station})
+    return placed, unplaced
 
 
 def _timeline(
-    facts: FlightFacts, state: FlightState, stations: dict[int, int]
+    facts: FlightFacts, dockings: list[dict[str, Any]], state: FlightState
 ) -> list[tuple[str, str, Any]]:
     """The lifecycle events the flight still lacks, in time order."""
     events: list[tuple[str, str, Any]] = []
     if state.launched_at is None:
         crew = facts.launch_crew or []
-        events.append(("launch", facts.net or "", {
-            "spacecraft": facts.spacecraft,
-            "launch": facts.launch,
-            "destination": facts.destination,
-            "launch_crew": crew,
-        }))
+        events.append(
+            (
+                "launch",
+                facts.net or "",
+                {
+                    "spacecraft": facts.spacecraft,
+                    "launch": facts.launch,
+                    "destination": facts.destination,
+                    "launch_crew": crew,
+                },
+            )
+        )
     known = {d.id: d for d in state.dockings}
-    for docking in sorted(facts.dockings.values(), key=lambda d: (d["docking"], d["id"])):
-        station = docking["spacestation"] or stations.get(docking["docking_location"])
-        if station is None:
-            continue  # a 2.1.0 docking location no 2.2.0 document places
+    for docking in sorted(dockings, key=lambda d: (d["docking"], d["id"])):
         if docking["id"] not in known:
-            events.append(("dock", docking["docking"], {
-                "docking_event": docking["id"],
-                "spacestation": station,
-                "docking_location": docking["docking_location"],
-            }))
+            events.append(
+                (
+                    "dock",
+                    docking["docking"],
+                    {
+                        "docking_event": docking["id"],
+                        "spacestation": docking["spacestation"],
+                        "docking_location": docking["docking_location"],
+                    },
+                )
+            )
         if docking["departure"] and (
             docking["id"] not in known or known[docking["id"]].departure is None
         ):
-            events.append(("undock", docking["departure"], {"docking_event": docking["id"]}))
+            events.append(
+                ("undock", docking["departure"], {"docking_event": docking["id"]})
+            )
     if facts.mission_end and state.landed_at is None:
         swap = _swap(facts)
         if swap is not None:
             events.append(("crew_swap", facts.mission_end, swap))
-        events.append(("landing", facts.mission_end, {"landing": _landing(facts.landing)}))
+        events.append(
+            ("landing", facts.mission_end, {"landing": _landing(facts.landing)})
+        )
     if state.last_occurred is not None:
         events = [e for e in events if _instant(e[1]) >= state.last_occurred]
     return sorted(events, key=lambda e: _instant(e[1]))
@@ -184,17 +261,18 @@ def _swap(facts: FlightFacts) -> dict[str, Any] | None:
     landing = facts.landing_crew
     if landing is None:
         return None
-    seats = lambda crew: sorted((s["id"], s["astronaut"]) for s in crew or [])  # noqa: E731
-    if seats(landing) == seats(facts.launch_crew) and not facts.onboard_crew:
+    if _seats(landing) == _seats(facts.launch_crew) and not facts.onboard_crew:
         return None
     return {"landing_crew": landing, "onboard_crew": facts.onboard_crew or []}
+
+
+def _seats(crew: list[dict[str, Any]] | None) -> list[tuple[int, int]]:
+    return sorted((seat["id"], seat["astronaut"]) for seat in crew or [])
 
 
 def _landing(landing: dict[str, Any] | None) -> dict[str, Any] | None:
     if landing is None:
         return None
-    from events.flight import LandingDetails
-
     return _fit(LandingDetails, landing)
 
 

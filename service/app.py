@@ -6,12 +6,13 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import suppress
+from datetime import UTC, datetime
 
 from aiohttp import web
 
 from events.errors import Unavailable
 from service.database import Database, open_database
-from service.resources import DATABASE
+from service.resources import CLOCK, DATABASE
 from service.settings import Settings
 from service.write_api import WAIT, add_write_routes
 
@@ -29,6 +30,7 @@ def create_app(settings: Settings, database: Database | None = None) -> web.Appl
     )
     app[SETTINGS] = settings
     app[WAIT] = settings.projection_wait
+    app[CLOCK] = lambda: datetime.now(UTC)
     app.cleanup_ctx.append(_database(settings, database))
     app.cleanup_ctx.append(_healer(settings))
     app.on_startup.append(_share_read_model(READ_MODEL))
