@@ -12,7 +12,8 @@ from aiohttp import web
 
 from events.errors import Unavailable
 from service.database import Database, open_database
-from service.resources import CLOCK, DATABASE
+from service.keys import CLOCK
+from service.resources import DATABASE
 from service.settings import Settings
 from service.write_api import WAIT, add_write_routes
 

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
-
 from aiohttp import web
 
 from service.database import Database
 
 DATABASE = web.AppKey("database", Database)
-# The request time that running durations count up to; tests freeze it.
-CLOCK = web.AppKey("clock", Callable[[], datetime])
+# The operator a request was authenticated as, for the access log.
+OPERATOR = web.RequestKey("operator", str)

@@ -22,14 +22,13 @@ from events.errors import (
 )
 from events.fields import Instant
 from service.operators import Operator
-from service.resources import DATABASE
+from service.resources import DATABASE, OPERATOR
 
 logger = logging.getLogger(__name__)
 
 WAIT = web.AppKey("projection_wait", float)
 ID = r"{key:[0-9]{1,10}}"
-UUWAIT = web.AppKey("projection_wait", float)
-ID = r"{key:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}}"
+UUID = r"{key:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}}"
 # Route of each stream kind's events, mirroring LL2's resource paths.
 ROUTES = {
     "flight": f"spacecraft/flight/{ID}",
@@ -97,7 +96,7 @@ async def authenticate(request: web.Request, role: str) -> Operator:
         raise Unauthenticated("the operator token is not valid")
     if role == "admin" and operator.role != "admin":
         raise Forbidden(f"operator {operator.name} may not do this; it needs the admin role")
-    request["operator"] = operator.name
+    request[OPERATOR] = operator.name
     return operator
 
 

@@ -8,7 +8,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from service.app import create_app
-from service.resources import CLOCK
+from service.keys import CLOCK
 
 FROZEN = datetime(2026, 12, 1, 12, 0, 0, tzinfo=UTC)
 
@@ -20,7 +20,9 @@ async def client(
     """A test client of the application on the test's database, its clock frozen."""
     app = create_app(settings, database)
     app[CLOCK] = lambda: FROZEN
-    yield await aiohttp_client(app)
+    test_client = await aiohttp_client(app)
+    yield test_client
+    await test_client.close()  # before the database fixture closes its client
 
 
 @pytest.fixture
