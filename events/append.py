@@ -52,8 +52,8 @@ class AppendRequest:
 
     def fingerprint(self) -> str:
         """A hash of everything that makes two requests the same request."""
-        body = [self.stream, self.type, self.occurred_at.isoformat(), self.data]
-        body.append(self.expected_version)
+        body: list[Any] = [self.stream, self.type, self.occurred_at.isoformat()]
+        body += [self.data, self.expected_version]
         canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -159,8 +159,8 @@ class Appender:
                     f"flight {request.key} does not exist; "
                     "its first event must be a launch"
                 )
-            state = fold_flight(request.stream, history)
-            apply(state, request.type, request.occurred_at, payload)
+            flight = fold_flight(request.stream, history)
+            apply(flight, request.type, request.occurred_at, payload)
             await self._check_flight_references(payload)
             return
         state = fold_reference(request.kind, history)
@@ -177,7 +177,7 @@ class Appender:
 
     def _check_identity(self, request: AppendRequest, payload: Model) -> None:
         if request.type.endswith("_recorded"):
-            if str(getattr(payload, "id")) != request.key:
+            if str(getattr(payload, "id", None)) != request.key:
                 raise InvalidInput(
                     "the record's id does not match the path",
                     {"data.id": [f"must be {request.key}, the id in the path"]},
@@ -257,4 +257,3 @@ def _stored_data(request: AppendRequest, payload: Model) -> dict[str, Any]:
 
 def _millis(moment: datetime) -> datetime:
     return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
-

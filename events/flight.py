@@ -14,7 +14,7 @@ from typing import Annotated
 from pydantic import Field
 
 from events.errors import RuleViolation
-from events.fields import Id, IdName, Model, Name, Number, Text, Bool
+from events.fields import Bool, Id, IdName, Model, Name, Number, Text
 
 CREW_LIMIT = 50
 

@@ -52,7 +52,9 @@ class MemoryEventStore:
             events.extend(await self.read_stream(stream, positions[stream]))
         return events
 
-    async def read_all(self, batch_size: int = 1000) -> AsyncIterator[list[StoredEvent]]:
+    async def read_all(
+        self, batch_size: int = 1000
+    ) -> AsyncIterator[list[StoredEvent]]:
         """Every event by stream and version."""
         events = [e for stream in sorted(self.streams) for e in self.streams[stream]]
         for start in range(0, len(events), batch_size):

@@ -110,7 +110,9 @@ class MongoEventStore:
         ]
         return await self._find({"$or": clauses})
 
-    async def read_all(self, batch_size: int = 1000) -> AsyncIterator[list[StoredEvent]]:
+    async def read_all(
+        self, batch_size: int = 1000
+    ) -> AsyncIterator[list[StoredEvent]]:
         """Every event by stream and version, ``batch_size`` at a time."""
         cursor = self._events.find({}, sort=[("stream", 1), ("version", 1)])
         cursor = cursor.batch_size(batch_size)

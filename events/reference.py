@@ -7,7 +7,7 @@ never stored; the read side builds them from ids.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Optional
 
 from pydantic import Field, create_model
 
@@ -101,7 +101,9 @@ class Spacestation(Model):
     description: Text = ""
     orbit: ShortText = ""
     image_url: Url | None = None
-    docking_locations: Annotated[tuple[DockingLocation, ...], Field(max_length=200)] = ()
+    docking_locations: Annotated[
+        tuple[DockingLocation, ...], Field(max_length=200)
+    ] = ()
 
 
 class HistoryOutsideLog(Model):
@@ -283,11 +285,11 @@ REFERENCE_KINDS: dict[str, type[Model]] = {
 def _partial(record: type[Model]) -> type[Model]:
     """An update payload: any subset of the record's fields except its id."""
     fields: dict[str, Any] = {
-        name: (info.annotation | None, None)
+        name: (Optional[info.annotation], None)  # noqa: UP045
         for name, info in record.model_fields.items()
         if name != "id"
     }
-    return create_model(  # type: ignore[call-overload,no-any-return]
+    return create_model(
         f"{record.__name__}Updated",
         __base__=Model,
         __doc__=f"Some fields of a {record.__name__.lower()} changed.",

@@ -33,7 +33,9 @@ def references_of(flights: list[FlightState], states: StreamStates) -> list[set[
         first.add(stream_name("spacecraft", flight.spacecraft or 0))
         first.add(stream_name("launch", flight.launch or ""))
         first.update(stream_name("astronaut", a) for a in flight.astronauts())
-        first.update(stream_name("spacestation", d.spacestation) for d in flight.dockings)
+        first.update(
+            stream_name("spacestation", d.spacestation) for d in flight.dockings
+        )
     return [first]
 
 
@@ -47,7 +49,7 @@ def linked_references(streams: set[str], states: StreamStates) -> set[str]:
         elif isinstance(entity, Astronaut) and entity.agency is not None:
             linked.add(stream_name("agency", entity.agency))
         elif entity is not None and hasattr(entity, "agency"):
-            agency = getattr(entity, "agency")
+            agency = entity.agency
             if isinstance(agency, int):
                 linked.add(stream_name("agency", agency))
     return linked - streams

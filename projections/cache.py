@@ -6,7 +6,7 @@ from events.catalog import stream_kind
 from events.envelope import StoredEvent
 from events.fields import Model
 from events.flight import FlightState
-from events.folds import evolve_reference, fold_flight, flight_id
+from events.folds import evolve_reference, flight_id, fold_flight
 from events.store import EventStore
 
 
@@ -48,7 +48,9 @@ class StreamStates:
         kind = stream_kind(event.stream)
         if kind == "flight":
             key = flight_id(event.stream)
-            self.flights[key] = fold_flight(event.stream, [event], self.flights.get(key))
+            self.flights[key] = fold_flight(
+                event.stream, [event], self.flights.get(key)
+            )
         else:
             current = self.references.get(event.stream)
             self.references[event.stream] = evolve_reference(

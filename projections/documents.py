@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from events.catalog import stream_name
+from events.fields import Model
 from events.flight import CrewSeat, FlightState
 from events.reference import (
     Agency,
@@ -22,7 +23,6 @@ from events.reference import (
     SpacecraftConfig,
     Spacestation,
 )
-from events.fields import Model
 from projections.launch import launch_document
 from projections.stats import astronaut_stats, spacecraft_stats
 from projections.values import Link, day, instant
@@ -56,7 +56,9 @@ class Sources:
         """The given flights that carried ``astronaut`` in any role."""
         return self._index()[1].get(astronaut, [])
 
-    def _index(self) -> tuple[dict[int, list[FlightState]], dict[int, list[FlightState]]]:
+    def _index(
+        self,
+    ) -> tuple[dict[int, list[FlightState]], dict[int, list[FlightState]]]:
         if self._by is None:
             by_craft: dict[int, list[FlightState]] = {}
             by_person: dict[int, list[FlightState]] = {}
@@ -110,7 +112,9 @@ def flight_item(flight: FlightState, sources: Sources) -> Document:
 def dependencies(flight: FlightState, sources: Sources) -> list[str]:
     """Every reference stream the flight's documents embed."""
     spacecraft = sources.get("spacecraft", flight.spacecraft or 0, Spacecraft)
-    config = sources.get("spacecraft_config", spacecraft.spacecraft_config, SpacecraftConfig)
+    config = sources.get(
+        "spacecraft_config", spacecraft.spacecraft_config, SpacecraftConfig
+    )
     streams = {
         stream_name("spacecraft", spacecraft.id),
         stream_name("spacecraft_config", config.id),

@@ -61,7 +61,9 @@ class MongoReadModel:
         return Page(count, [found[shape] for found in documents])
 
     async def has_spacecraft(self, spacecraft: int) -> bool:
-        found = await _guard(self._documents.find_one({"spacecraft": spacecraft}, {"_id": 1}))
+        found = await _guard(
+            self._documents.find_one({"spacecraft": spacecraft}, {"_id": 1})
+        )
         return found is not None
 
     async def dependents(self, streams: list[str]) -> set[int]:
@@ -81,7 +83,9 @@ class MongoReadModel:
             async for found in _cursor(cursor)
         }
 
-    async def flights_with(self, spacecraft: list[int], astronauts: list[int]) -> set[int]:
+    async def flights_with(
+        self, spacecraft: list[int], astronauts: list[int]
+    ) -> set[int]:
         """Flights that flew one of the spacecraft or carried one of the astronauts."""
         query = {
             "$or": [
@@ -264,4 +268,3 @@ async def _cursor(cursor: Any) -> Any:
             yield found
     except PyMongoError as exc:
         raise unavailable(exc) from exc
-

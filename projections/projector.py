@@ -110,7 +110,9 @@ class Projector:
         return len(documents)
 
     async def _affected(self, changed: set[str]) -> set[int]:
-        flights = {int(s.split("-", 1)[1]) for s in changed if stream_kind(s) == "flight"}
+        flights = {
+            int(s.split("-", 1)[1]) for s in changed if stream_kind(s) == "flight"
+        }
         earlier = await self.documents.crews(sorted(flights))
         touched = {s for s in changed if stream_kind(s) != "flight"}
         for key in flights:
@@ -127,7 +129,9 @@ class Projector:
         return flights | await self.documents.dependents(sorted(touched))
 
     async def _sources(self, affected: set[int]) -> Sources:
-        await self.states.refresh(self.store, [stream_name("flight", f) for f in affected])
+        await self.states.refresh(
+            self.store, [stream_name("flight", f) for f in affected]
+        )
         flights = [self.states.flights[f] for f in affected if f in self.states.flights]
         crafts = sorted({f.spacecraft for f in flights if f.spacecraft is not None})
         people = sorted(set().union(*(f.astronauts() for f in flights)))
@@ -137,7 +141,9 @@ class Projector:
         )
         await self._refresh_references(flights)
         return Sources(
-            flights={f: self.states.flights[f] for f in related if f in self.states.flights},
+            flights={
+                f: self.states.flights[f] for f in related if f in self.states.flights
+            },
             references=self.states.references,
         )
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import suppress
 from datetime import UTC, datetime
 
 from aiohttp import web
 
 from events.errors import Unavailable
+from projections.store import ReadModel
 from service.database import Database, open_database
 from service.keys import CLOCK
 from service.resources import DATABASE
@@ -55,7 +56,9 @@ def _database(settings: Settings, given: Database | None):  # type: ignore[no-un
     return context
 
 
-def _share_read_model(key):  # type: ignore[no-untyped-def]
+def _share_read_model(
+    key: web.AppKey[ReadModel],
+) -> Callable[[web.Application], Awaitable[None]]:
     async def share(app: web.Application) -> None:
         app[key] = app[DATABASE].documents
 

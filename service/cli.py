@@ -104,8 +104,18 @@ def seed() -> None:
 
 
 @main.command("import-ll2")
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--operator", default="import", show_default=True, help="recorded as the events' operator")
+@click.argument(
+    "files",
+    nargs=-1,
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+)
+@click.option(
+    "--operator",
+    default="import",
+    show_default=True,
+    help="recorded as the events' operator",
+)
 def import_ll2(files: tuple[Path, ...], operator: str) -> None:
     """Turn LL2 JSON documents into events; re-importing changes nothing."""
     from seed.facts import Facts
@@ -116,14 +126,21 @@ def import_ll2(files: tuple[Path, ...], operator: str) -> None:
         try:
             facts.add(json.loads(path.read_text(encoding="utf-8")))
         except (ValueError, KeyError, TypeError) as exc:
-            raise click.ClickException(f"{path}: not an LL2 document this importer reads ({exc})") from exc
+            raise click.ClickException(
+                f"{path}: not an LL2 document this importer reads ({exc})"
+            ) from exc
 
     async def work(database: Database) -> None:
         appender = Appender(database.events, mark=database.queue.mark)
         with _progress("import") as tick:
-            report = await Importer(database.events, appender, operator).run(facts, progress=tick)
+            report = await Importer(database.events, appender, operator).run(
+                facts, progress=tick
+            )
         await database.projector.drain()
-        click.echo(f"import: {report.appended} events appended, {len(report.skipped)} facts skipped")
+        click.echo(
+            f"import: {report.appended} events appended, "
+            f"{len(report.skipped)} facts skipped"
+        )
         for reason in report.skipped:
             click.echo(f"  skipped {reason}", err=True)
 
@@ -155,7 +172,12 @@ def token() -> None:
 
 @token.command("create")
 @click.argument("name")
-@click.option("--role", type=click.Choice(["operator", "admin"]), default="operator", show_default=True)
+@click.option(
+    "--role",
+    type=click.Choice(["operator", "admin"]),
+    default="operator",
+    show_default=True,
+)
 def token_create(name: str, role: str) -> None:
     """Create a token for NAME and print it once; only its hash is kept."""
 

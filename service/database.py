@@ -51,7 +51,9 @@ def resolve_uri(settings: Settings) -> str:
     return embedded_uri(settings.var_dir)
 
 
-def open_database(settings: Settings, uri: str | None = None, client: Any = None) -> Database:
+def open_database(
+    settings: Settings, uri: str | None = None, client: Any = None
+) -> Database:
     """Wire the stores onto the configured database (connects lazily)."""
     if client is None:
         client = AsyncIOMotorClient(

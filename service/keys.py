@@ -13,7 +13,7 @@ from service.settings import Settings
 READ_MODEL = web.AppKey("read_model", ReadModel)
 SETTINGS = web.AppKey("settings", Settings)
 # The request time that running durations count up to; tests freeze it.
-CLOCK = web.AppKey("clock", Callable[[], datetime])
+CLOCK: web.AppKey[Callable[[], datetime]] = web.AppKey("clock")
 
 # The id of the request, set by whichever middleware accepts or makes it up.
 REQUEST_ID = web.RequestKey("request_id", str)

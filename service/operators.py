@@ -39,7 +39,9 @@ class OperatorStore:
 
     async def create_indexes(self) -> None:
         await self._guard(
-            self._operators.create_indexes([IndexModel([("digest", ASCENDING)], unique=True)])
+            self._operators.create_indexes(
+                [IndexModel([("digest", ASCENDING)], unique=True)]
+            )
         )
 
     async def create(self, name: str, role: Role = "operator") -> str:

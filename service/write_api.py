@@ -90,12 +90,16 @@ async def authenticate(request: web.Request, role: str) -> Operator:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthenticated("an operator token is required: Authorization: Bearer <token>")
+        raise Unauthenticated(
+            "an operator token is required: Authorization: Bearer <token>"
+        )
     operator = await request.app[DATABASE].operators.authenticate(token.strip())
     if operator is None:
         raise Unauthenticated("the operator token is not valid")
     if role == "admin" and operator.role != "admin":
-        raise Forbidden(f"operator {operator.name} may not do this; it needs the admin role")
+        raise Forbidden(
+            f"operator {operator.name} may not do this; it needs the admin role"
+        )
     request[OPERATOR] = operator.name
     return operator
 
@@ -107,9 +111,13 @@ async def _body(request: web.Request) -> AppendBody:
     try:
         parsed = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise InvalidInput("the body is not valid UTF-8 JSON", {"body": [str(exc)[:200]]}) from exc
+        raise InvalidInput(
+            "the body is not valid UTF-8 JSON", {"body": [str(exc)[:200]]}
+        ) from exc
     if not isinstance(parsed, dict):
-        raise InvalidInput("the body must be a JSON object", {"body": ["expected an object"]})
+        raise InvalidInput(
+            "the body must be a JSON object", {"body": ["expected an object"]}
+        )
     try:
         return AppendBody.model_validate(parsed)
     except ValidationError as exc:

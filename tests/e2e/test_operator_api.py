@@ -16,7 +16,9 @@ def bearer(token: str, **extra: str) -> dict[str, str]:
 
 
 async def post(client: Any, path: str, token: str, body: Any, **headers: str) -> Any:
-    return await client.post(f"{path}/events/", json=body, headers=bearer(token, **headers))
+    return await client.post(
+        f"{path}/events/", json=body, headers=bearer(token, **headers)
+    )
 
 
 async def record_references(client: Any, token: str) -> None:
@@ -89,10 +91,16 @@ async def test_two_concurrent_appends_at_one_version_one_wins(
 ) -> None:
     await record_references(client, token)
     event_type, at, data = STEPS[0]
-    await post(client, FLIGHT, token, {"type": event_type, "occurred_at": at, "data": data})
+    await post(
+        client, FLIGHT, token, {"type": event_type, "occurred_at": at, "data": data}
+    )
     docks = [
-        {"type": "dock", "occurred_at": "2026-11-01T06:00:00Z", "expected_version": 1,
-         "data": {"docking_event": n, "spacestation": 901, "docking_location": 902}}
+        {
+            "type": "dock",
+            "occurred_at": "2026-11-01T06:00:00Z",
+            "expected_version": 1,
+            "data": {"docking_event": n, "spacestation": 901, "docking_location": 902},
+        }
         for n in (1001, 1002)
     ]
     responses = await asyncio.gather(*(post(client, FLIGHT, token, d) for d in docks))
@@ -107,28 +115,54 @@ async def test_two_concurrent_appends_at_one_version_one_wins(
         (b"\xff\xfe", "application/json", 400, "body"),
         (b"[1, 2]", "application/json", 400, "body"),
         (b'{"type":"launch"}', "text/plain", 415, "Content-Type"),
-        (b'{"type":"fly","occurred_at":"2026-11-01T00:00:00Z","data":{}}',
-         "application/json", 400, "type"),
+        (
+            b'{"type":"fly","occurred_at":"2026-11-01T00:00:00Z","data":{}}',
+            "application/json",
+            400,
+            "type",
+        ),
         (b'{"type":"launch","data":{}}', "application/json", 400, "occurred_at"),
-        (b'{"type":"launch","occurred_at":"2026-11-01T00:00:00Z",'
-         b'"data":{"spacecraft":"501","launch":"x"}}', "application/json", 400,
-         "data.spacecraft"),
-        (b'{"type":"launch","occurred_at":"yesterday","data":{}}',
-         "application/json", 400, "occurred_at"),
-        (b'{"type":"launch","occurred_at":"2026-11-01T00:00:00","data":{}}',
-         "application/json", 400, "occurred_at"),
-        (b'{"type":"launch","occurred_at":"2026-11-01T00:00:00Z","data":{},"x":1}',
-         "application/json", 400, "x"),
+        (
+            b'{"type":"launch","occurred_at":"2026-11-01T00:00:00Z",'
+            b'"data":{"spacecraft":"501","launch":"x"}}',
+            "application/json",
+            400,
+            "data.spacecraft",
+        ),
+        (
+            b'{"type":"launch","occurred_at":"yesterday","data":{}}',
+            "application/json",
+            400,
+            "occurred_at",
+        ),
+        (
+            b'{"type":"launch","occurred_at":"2026-11-01T00:00:00","data":{}}',
+            "application/json",
+            400,
+            "occurred_at",
+        ),
+        (
+            b'{"type":"launch","occurred_at":"2026-11-01T00:00:00Z","data":{},"x":1}',
+            "application/json",
+            400,
+            "x",
+        ),
     ],
 )
 async def test_bad_input_is_a_4xx_and_stores_nothing(
-    client: Any, token: str, database: Any, raw: bytes, content_type: str,
-    status: int, field: str,
+    client: Any,
+    token: str,
+    database: Any,
+    raw: bytes,
+    content_type: str,
+    status: int,
+    field: str,
 ) -> None:
     await record_references(client, token)
     before = await event_count(database)
     response = await client.post(
-        f"{FLIGHT}/events/", data=raw,
+        f"{FLIGHT}/events/",
+        data=raw,
         headers=bearer(token, **{"Content-Type": content_type}),
     )
     assert response.status == status
@@ -137,9 +171,15 @@ async def test_bad_input_is_a_4xx_and_stores_nothing(
     assert await event_count(database) == before
 
 
-async def test_an_event_for_an_unknown_flight_is_404(client: Any, token: str, database: Any) -> None:
+async def test_an_event_for_an_unknown_flight_is_404(
+    client: Any, token: str, database: Any
+) -> None:
     before = await event_count(database)
-    body = {"type": "undock", "occurred_at": "2026-11-01T00:00:00Z", "data": {"docking_event": 1}}
+    body = {
+        "type": "undock",
+        "occurred_at": "2026-11-01T00:00:00Z",
+        "data": {"docking_event": 1},
+    }
     response = await post(client, "/2.2.0/spacecraft/flight/4242", token, body)
     assert response.status == 404
     assert await response.json() == {
@@ -148,10 +188,14 @@ async def test_an_event_for_an_unknown_flight_is_404(client: Any, token: str, da
     assert await event_count(database) == before
 
 
-async def test_events_out_of_time_order_are_409(client: Any, token: str, database: Any) -> None:
+async def test_events_out_of_time_order_are_409(
+    client: Any, token: str, database: Any
+) -> None:
     await record_references(client, token)
     event_type, at, data = STEPS[0]
-    await post(client, FLIGHT, token, {"type": event_type, "occurred_at": at, "data": data})
+    await post(
+        client, FLIGHT, token, {"type": event_type, "occurred_at": at, "data": data}
+    )
     before = await event_count(database)
     late = {"type": "landing", "occurred_at": "2026-10-31T00:00:00Z", "data": {}}
     response = await post(client, FLIGHT, token, late)
@@ -162,9 +206,13 @@ async def test_events_out_of_time_order_are_409(client: Any, token: str, databas
     assert await event_count(database) == before
 
 
-async def test_a_launch_naming_unknown_reference_data_is_400(client: Any, token: str) -> None:
+async def test_a_launch_naming_unknown_reference_data_is_400(
+    client: Any, token: str
+) -> None:
     event_type, at, data = STEPS[0]
-    response = await post(client, FLIGHT, token, {"type": event_type, "occurred_at": at, "data": data})
+    response = await post(
+        client, FLIGHT, token, {"type": event_type, "occurred_at": at, "data": data}
+    )
     assert response.status == 400
     body = await response.json()
     assert body["errors"]["data.spacecraft"] == ["spacecraft-501 is not recorded"]

@@ -63,7 +63,9 @@ async def test_read_all_returns_every_event_in_stream_order(database: Any) -> No
     assert [e.stream for b in batches for e in b] == [f"agency-{n}" for n in range(5)]
 
 
-def request(key: str, name: str = "Roscosmos", expected: int | None = None) -> AppendRequest:
+def request(
+    key: str, name: str = "Roscosmos", expected: int | None = None
+) -> AppendRequest:
     return AppendRequest(
         kind="agency",
         key="63",
@@ -92,7 +94,9 @@ async def test_a_reused_key_with_another_body_is_refused(database: Any) -> None:
         await appender.append(request("k1", name="Other"))
 
 
-async def test_concurrent_appends_at_one_expected_version_one_wins(database: Any) -> None:
+async def test_concurrent_appends_at_one_expected_version_one_wins(
+    database: Any,
+) -> None:
     appender = Appender(database.events)
     await appender.append(request("rec"))
     results = await asyncio.gather(
@@ -105,10 +109,14 @@ async def test_concurrent_appends_at_one_expected_version_one_wins(database: Any
     assert [e.version for e in await database.events.read_stream("agency-63")] == [1, 2]
 
 
-async def test_an_update_of_a_required_field_to_null_stores_nothing(database: Any) -> None:
+async def test_an_update_of_a_required_field_to_null_stores_nothing(
+    database: Any,
+) -> None:
     appender = Appender(database.events)
     await appender.append(request("rec"))
-    bad = AppendRequest("agency", "63", "agency_updated", WHEN, {"name": None}, "t", "x")
+    bad = AppendRequest(
+        "agency", "63", "agency_updated", WHEN, {"name": None}, "t", "x"
+    )
     with pytest.raises(InvalidInput) as refused:
         await appender.append(bad)
     assert "data.name" in refused.value.errors

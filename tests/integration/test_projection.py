@@ -46,7 +46,9 @@ async def test_replay_gives_the_incremental_documents(database: Any) -> None:
     assert await database.queue.count() == 0
 
 
-async def test_a_mark_left_by_a_crash_is_projected_by_the_next_drain(database: Any) -> None:
+async def test_a_mark_left_by_a_crash_is_projected_by_the_next_drain(
+    database: Any,
+) -> None:
     await import_325(database)
     await database.handle.flight_documents.delete_one({"_id": 327})
     await database.queue.mark("flight-327")  # as an append that crashed would leave it

@@ -52,15 +52,30 @@ def test_nothing_happens_before_the_launch() -> None:
 
 
 def test_docking_twice_without_undocking_is_refused() -> None:
-    docked = apply(launched(), "dock", at(1), Docked(docking_event=189, spacestation=14, docking_location=9))
+    docked = apply(
+        launched(),
+        "dock",
+        at(1),
+        Docked(docking_event=189, spacestation=14, docking_location=9),
+    )
     with pytest.raises(RuleViolation) as refused:
-        apply(docked, "dock", at(2), Docked(docking_event=190, spacestation=14, docking_location=4))
+        apply(
+            docked,
+            "dock",
+            at(2),
+            Docked(docking_event=190, spacestation=14, docking_location=4),
+        )
     assert refused.value.rule == "dock_while_undocked"
     assert "189" in refused.value.detail
 
 
 def test_undock_must_name_the_open_docking() -> None:
-    docked = apply(launched(), "dock", at(1), Docked(docking_event=189, spacestation=14, docking_location=9))
+    docked = apply(
+        launched(),
+        "dock",
+        at(1),
+        Docked(docking_event=189, spacestation=14, docking_location=9),
+    )
     with pytest.raises(RuleViolation) as refused:
         apply(docked, "undock", at(2), Undocked(docking_event=190))
     assert refused.value.rule == "undock_open"
@@ -69,7 +84,12 @@ def test_undock_must_name_the_open_docking() -> None:
 
 
 def test_landing_while_docked_is_refused() -> None:
-    docked = apply(launched(), "dock", at(1), Docked(docking_event=189, spacestation=14, docking_location=9))
+    docked = apply(
+        launched(),
+        "dock",
+        at(1),
+        Docked(docking_event=189, spacestation=14, docking_location=9),
+    )
     with pytest.raises(RuleViolation) as refused:
         apply(docked, "landing", at(3), Landed())
     assert refused.value.rule == "land_after_undock"

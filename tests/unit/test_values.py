@@ -25,7 +25,9 @@ def test_durations_have_ll2s_form(seconds: int, text: str) -> None:
 
 
 def test_instants_drop_zero_fractions() -> None:
-    assert instant(datetime(1978, 11, 2, 11, 4, 17, tzinfo=UTC)) == "1978-11-02T11:04:17Z"
+    assert (
+        instant(datetime(1978, 11, 2, 11, 4, 17, tzinfo=UTC)) == "1978-11-02T11:04:17Z"
+    )
     assert (
         instant(datetime(1978, 11, 2, 11, 4, 17, 500000, tzinfo=UTC))
         == "1978-11-02T11:04:17.500000Z"
@@ -41,6 +43,8 @@ def test_a_running_duration_counts_to_the_request_time() -> None:
 
 
 def test_encoding_is_compact_utf8_with_line_separators_escaped() -> None:
-    parts = encode({"name": "Sigmund Jähn", "bio": "a\u2028b\r\n", "h": 7.48, "n": None})
+    parts = encode(
+        {"name": "Sigmund Jähn", "bio": "a\u2028b\r\n", "h": 7.48, "n": None}
+    )
     text = Filler("", "").fill(parts)
     assert text == '{"name":"Sigmund Jähn","bio":"a\\u2028b\\r\\n","h":7.48,"n":null}'
