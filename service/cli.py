@@ -220,3 +220,18 @@ class _progress:
     def __exit__(self, *exc: object) -> None:
         if self._bar is not None:
             self._bar.stop()
+
+
+@main.group()
+def db() -> None:
+    """Manage the embedded database server."""
+
+
+@db.command("stop")
+def db_stop() -> None:
+    """Stop the embedded server that commands share (its data stays in var/)."""
+    from service.embedded import stop_embedded
+
+    settings = _settings()
+    stopped = stop_embedded(settings.var_dir)
+    click.echo("embedded server stopped" if stopped else "no embedded server running")
