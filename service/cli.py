@@ -31,9 +31,10 @@ def _settings() -> Settings:
     try:
         return Settings()
     except ValidationError as exc:
-        for error in exc.errors():
-            name = "FLIGHTLOG_" + str(error["loc"][0]).upper() if error["loc"] else "?"
-            click.echo(f"configuration error: {name}: {error['msg']}", err=True)
+        from service.configuration import configuration_errors
+
+        for line in configuration_errors(exc):
+            click.echo(f"configuration error: {line}", err=True)
         raise SystemExit(2) from exc
 
 
@@ -65,9 +66,37 @@ def _run(work: Callable[[Database], Awaitable[T]]) -> T:
         raise SystemExit(1) from exc
 
 
-@click.group()
+EXIT_CODES = (
+    "Exit codes: 0 success, 1 refused (message on stderr), "
+    "2 usage or configuration error, 3 database unavailable."
+)
+
+
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXIT_CODES
+)
 def main() -> None:
-    """Flightlog: spacecraft flights as an event log, served as LL2 2.2.0."""
+    """Flightlog: spacecraft flights as an event log, served as LL2 2.2.0.
+
+    Settings come from FLIGHTLOG_* variables, MONGODB_URI and a .env file;
+    `flightlog config` shows them.
+    """
+
+
+@main.command("config")
+@click.option("--json", "as_json", is_flag=True, help="print a JSON object")
+def show_config(as_json: bool) -> None:
+    """Print the settings in force, passwords masked."""
+    from service.configuration import effective
+
+    rows = effective(_settings())
+    if as_json:
+        click.echo(json.dumps({name: value for name, value, _ in rows}, indent=2))
+        return
+    width = max(len(name) for name, _, _ in rows)
+    for name, value, default in rows:
+        note = "  (default)" if default else ""
+        click.echo(f"{name.ljust(width)}  {value}{note}")
 
 
 @main.command()
@@ -151,6 +180,7 @@ def import_ll2(files: tuple[Path, ...], operator: str) -> None:
 def replay() -> None:
     """Rebuild every flight document from the log, then swap them in."""
     from projections.replay import replay as rebuild
+    from service.faults import EXIT_DURING_REPLAY, crash_hook
 
     async def work(database: Database) -> None:
         with _progress("replay") as tick:
@@ -159,6 +189,7 @@ def replay() -> None:
                 database.events,
                 database.handle,
                 progress=lambda phase, done, total: tick(),
+                before_swap=crash_hook(EXIT_DURING_REPLAY),
             )
         click.echo(f"replay: {written} flight documents rebuilt")
 
@@ -209,9 +240,11 @@ class _progress:
 
     def __enter__(self) -> Callable[[], None]:
         if sys.stderr.isatty():
+            from rich.console import Console
             from rich.progress import Progress
 
-            self._bar = Progress(transient=True)
+            # On stderr, the stream whose terminal was checked: stdout stays clean.
+            self._bar = Progress(console=Console(stderr=True), transient=True)
             self._bar.start()
             task = self._bar.add_task(self._label, total=None)
             return lambda: self._bar.advance(task)
