@@ -66,10 +66,12 @@ class Appender:
         store: EventStore,
         mark: Callable[[str], Awaitable[None]] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        after_store: Callable[[StoredEvent], Awaitable[None]] | None = None,
     ) -> None:
         self._store = store
         self._mark = mark
         self._clock = clock
+        self._after_store = after_store  # a crash point in fault tests
 
     async def append(self, request: AppendRequest) -> tuple[StoredEvent, bool]:
         """Append the request's event; a retried request returns its first event.
@@ -107,6 +109,10 @@ class Appender:
             try:
                 event = await self._store.append(pending, version)
             except VersionConflict:
+                # The winner may be this very request, retried while in flight.
+                earlier = await self._earlier(request.request_id, fingerprint)
+                if earlier is not None:
+                    return earlier, False
                 if request.expected_version is not None:
                     raise
                 continue  # lost a race: re-read the stream and check the rules again
@@ -115,6 +121,8 @@ class Appender:
                 if earlier is None:
                     continue
                 return earlier, False
+            if self._after_store is not None:
+                await self._after_store(event)
             await self._mark_stream(request.stream)
             logger.info(
                 "event appended stream=%s version=%d type=%s operator=%s",

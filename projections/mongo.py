@@ -11,25 +11,50 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING, IndexModel, ReplaceOne, UpdateOne
+from pymongo import (
+    ASCENDING,
+    DESCENDING,
+    DeleteOne,
+    IndexModel,
+    ReplaceOne,
+    UpdateOne,
+)
 from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
 
+from events.errors import FlightlogError
 from events.mongo import unavailable
 from projections.encoding import Segments
-from projections.store import FlightDocument, Mark, Page
+from projections.store import FlightDocument, Mark, Page, content_hash
 
 logger = logging.getLogger(__name__)
 
 DOCUMENTS = "flight_documents"
+# Some servers plan an _id lookup only when _id is the whole filter: hint it.
+ID_INDEX = [("_id", ASCENDING)]
+SPACECRAFT_INDEX = [("spacecraft", ASCENDING), ("_id", DESCENDING)]
 DOCUMENT_INDEXES = [
-    IndexModel([("spacecraft", ASCENDING), ("_id", DESCENDING)]),
+    IndexModel(SPACECRAFT_INDEX),
     IndexModel([("dependencies", ASCENDING)]),
     IndexModel([("astronauts", ASCENDING)]),
 ]
+# (_id, token) serves the conditional removal of a mark on servers that plan
+# an _id lookup only when _id is the whole filter.
+QUEUE_INDEXES = [
+    IndexModel([("at", ASCENDING)]),
+    IndexModel([("_id", ASCENDING), ("token", ASCENDING)]),
+]
 _LEASE_ID = "projector"
+
+
+class LeaseLost(FlightlogError):
+    """A newer holder of the projection lease took over: stop projecting.
+
+    Raised before any mark is cleared, so the new holder projects them.
+    """
 
 
 class MongoReadModel:
@@ -53,18 +78,70 @@ class MongoReadModel:
     async def page(
         self, spacecraft: int | None, offset: int, limit: int, detailed: bool
     ) -> Page:
-        query = {} if spacecraft is None else {"spacecraft": spacecraft}
+        # Count and skip over index keys only (hinted: the planner may scan),
+        # then fetch just the page's documents.
+        query, index = _listing(spacecraft)
         shape = "detail" if detailed else "item"
-        count = await _guard(self._documents.count_documents(query))
-        cursor = self._documents.find(query, {shape: 1}, sort=[("_id", DESCENDING)])
-        documents = await _guard(cursor.skip(offset).limit(limit).to_list(limit))
-        return Page(count, [found[shape] for found in documents])
+        count = await _guard(self._documents.count_documents(query, hint=index))
+        cursor = self._documents.find(query, {"_id": 1}, sort=[("_id", DESCENDING)])
+        cursor = cursor.hint(index)
+        keys = [
+            found["_id"]
+            for found in await _guard(cursor.skip(offset).limit(limit).to_list(limit))
+        ]
+        documents = self._documents.find({"_id": {"$in": keys}}, {shape: 1})
+        shaped = {found["_id"]: found[shape] async for found in _cursor(documents)}
+        return Page(count, [shaped[key] for key in keys if key in shaped])
+
+    async def version(self, flight_id: int) -> str | None:
+        """The content hash of the flight's stored document; None without one."""
+        found = await _guard(self._documents.find_one({"_id": flight_id}, {"hash": 1}))
+        if found is None:
+            return None
+        return found.get("hash") or await self._hash_of(flight_id)
+
+    async def tagged_detail(self, flight_id: int) -> tuple[str, Segments] | None:
+        """The flight's detail document and its content hash."""
+        found = await _guard(
+            self._documents.find_one({"_id": flight_id}, {"detail": 1, "hash": 1})
+        )
+        if found is None:
+            return None
+        version = found.get("hash") or await self._hash_of(flight_id)
+        return version, found["detail"]
+
+    async def listing(self) -> AsyncIterator[dict[str, Any]]:
+        """Every document's id, spacecraft, content hash and list item."""
+        fields = {"spacecraft": 1, "hash": 1, "item": 1}
+        cursor = self._documents.find({}, fields, sort=[("_id", ASCENDING)])
+        cursor = cursor.hint(ID_INDEX)
+        async for found in _cursor(cursor.batch_size(1000)):
+            if not found.get("hash"):
+                found["hash"] = await self._hash_of(found["_id"])
+            yield found
+
+    def changes(self, await_ms: int) -> Any:
+        """A change stream of this collection's writes, and of a rebuild's rename
+        onto it, without the bulky detail. ``try_next`` answers None when nothing
+        more was committed before it asked, after at most ``await_ms``."""
+        name = self.collection_name
+        pipeline = [
+            {"$match": {"$or": [{"ns.coll": name}, {"to.coll": name}]}},
+            {"$project": {"fullDocument.detail": 0, "fullDocument.versions": 0}},
+        ]
+        return self._db.watch(pipeline, max_await_time_ms=await_ms)
+
+    async def _hash_of(self, flight_id: int) -> str:
+        # Documents stored before content hashes were: hash them here.
+        found = await _guard(
+            self._documents.find_one({"_id": flight_id}, {"detail": 1, "item": 1})
+        )
+        return "" if found is None else content_hash(found["detail"], found["item"])
 
     async def has_spacecraft(self, spacecraft: int) -> bool:
-        found = await _guard(
-            self._documents.find_one({"spacecraft": spacecraft}, {"_id": 1})
-        )
-        return found is not None
+        cursor = self._documents.find({"spacecraft": spacecraft}, {"_id": 1})
+        found = await _guard(cursor.hint(SPACECRAFT_INDEX).limit(1).to_list(1))
+        return bool(found)
 
     async def dependents(self, streams: list[str]) -> set[int]:
         """Flights whose documents embed any of ``streams``."""
@@ -87,17 +164,17 @@ class MongoReadModel:
         self, spacecraft: list[int], astronauts: list[int]
     ) -> set[int]:
         """Flights that flew one of the spacecraft or carried one of the astronauts."""
-        query = {
-            "$or": [
-                {"spacecraft": {"$in": spacecraft}},
-                {"astronauts": {"$in": astronauts}},
-            ]
-        }
-        cursor = self._documents.find(query, {"_id": 1})
-        return {found["_id"] async for found in _cursor(cursor)}
+        # Two queries, one per index: not every server plans an $or over both.
+        found: set[int] = set()
+        for field, values in (("spacecraft", spacecraft), ("astronauts", astronauts)):
+            if values:
+                cursor = self._documents.find({field: {"$in": values}}, {"_id": 1})
+                found.update([doc["_id"] async for doc in _cursor(cursor)])
+        return found
 
     async def write(self, documents: list[FlightDocument], epoch: int) -> int:
-        """Store documents unless a holder of a newer lease epoch wrote them."""
+        """Store documents unless a holder of a newer lease epoch wrote them;
+        returns how many were stored."""
         if not documents:
             return 0
         operations = [
@@ -112,8 +189,10 @@ class MongoReadModel:
                     "detail": doc.detail,
                     "item": doc.item,
                     "versions": doc.versions,
+                    "hash": doc.hash,
                 },
                 upsert=True,
+                hint=ID_INDEX,
             )
             for doc in documents
         ]
@@ -121,9 +200,10 @@ class MongoReadModel:
             await self._documents.bulk_write(operations, ordered=False)
         except BulkWriteError as exc:
             # 11000 here means a newer epoch owns the document: ours is stale.
-            others = [e for e in exc.details["writeErrors"] if e["code"] != 11000]
-            if others:
+            errors = exc.details["writeErrors"]
+            if any(e["code"] != 11000 for e in errors):
                 raise unavailable(exc) from exc
+            return len(documents) - len(errors)
         except PyMongoError as exc:
             raise unavailable(exc) from exc
         return len(documents)
@@ -147,6 +227,10 @@ class ProjectionQueue:
         self._marks = database["projection_queue"]
         self._positions = database["projection_positions"]
 
+    async def create_indexes(self) -> None:
+        """Create the index that orders marks oldest first."""
+        await _guard(self._marks.create_indexes(QUEUE_INDEXES))
+
     async def mark(self, stream: str) -> None:
         """Note that ``stream`` may have events the documents do not show yet."""
         token = uuid.uuid4().hex
@@ -167,6 +251,13 @@ class ProjectionQueue:
         """How many streams wait for projection."""
         return int(await _guard(self._marks.count_documents({})))
 
+    async def oldest(self) -> datetime | None:
+        """When the mark that has waited longest was set; None when none waits."""
+        found = await _guard(
+            self._marks.find_one({}, {"at": 1}, sort=[("at", ASCENDING)])
+        )
+        return None if found is None else found["at"]
+
     async def is_marked(self, stream: str) -> bool:
         found = await _guard(self._marks.find_one({"_id": stream}, {"_id": 1}))
         return found is not None
@@ -175,11 +266,8 @@ class ProjectionQueue:
         """Remove marks that nobody renewed since they were read."""
         if not marks:
             return
-        await _guard(
-            self._marks.delete_many(
-                {"$or": [{"_id": m.stream, "token": m.token} for m in marks]}
-            )
-        )
+        deletes = [DeleteOne({"_id": m.stream, "token": m.token}) for m in marks]
+        await _guard(self._marks.bulk_write(deletes, ordered=False))
 
     async def record_positions(self, versions: dict[str, int]) -> None:
         """Remember the version of each stream the documents now reflect."""
@@ -237,11 +325,16 @@ class Lease:
                 ],
                 upsert=True,
                 return_document=True,
+                hint=ID_INDEX,  # filters beside _id are not planned on every server
             )
         except DuplicateKeyError:
             return False  # someone else holds it and it has not expired
         except PyMongoError as exc:
             raise unavailable(exc) from exc
+        if held is None:
+            # Lost a race for an expired lease: the server retried the upsert,
+            # matched nothing, and some servers answer no document, not 11000.
+            return False
         self.epoch = int(held["epoch"])
         return True
 
@@ -251,8 +344,15 @@ class Lease:
             self._leases.update_one(
                 {"_id": _LEASE_ID, "owner": self.owner},
                 {"$set": {"expires": datetime.fromtimestamp(0, UTC)}},
+                hint=ID_INDEX,
             )
         )
+
+
+def _listing(spacecraft: int | None) -> tuple[dict[str, Any], list[Any]]:
+    if spacecraft is None:
+        return {}, ID_INDEX
+    return {"spacecraft": spacecraft}, SPACECRAFT_INDEX
 
 
 async def _guard(awaitable: Any) -> Any:

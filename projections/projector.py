@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Any
 
 from events.catalog import stream_kind, stream_name
 from events.flight import FlightState
@@ -20,7 +19,7 @@ from events.store import EventStore
 from projections.build import build_document, linked_references, references_of
 from projections.cache import StreamStates
 from projections.documents import Sources
-from projections.mongo import Lease, MongoReadModel, ProjectionQueue
+from projections.mongo import Lease, LeaseLost, MongoReadModel, ProjectionQueue
 from projections.store import Mark
 
 logger = logging.getLogger(__name__)
@@ -44,7 +43,6 @@ class Projector:
         self.lease = lease
         self.states = StreamStates()
         self._lock = asyncio.Lock()
-        self.fault_after_append: Any = None  # test hook, see service.faults
 
     async def drain(self) -> int:
         """Project every marked stream if this process can hold the lease.
@@ -57,14 +55,18 @@ class Projector:
         async with self._lock:
             if not await self.lease.acquire():
                 return 0
+            written = 0
             try:
-                written = 0
                 while True:
                     marks = await self.queue.pending(BATCH)
                     if marks:
                         written += await self._project(marks)
                     if len(marks) < BATCH:
                         return written
+            except LeaseLost as exc:
+                # Paused past the lease's expiry: the new holder has our marks.
+                logger.warning("projection stopped: %s", exc.detail)
+                return written
             finally:
                 # Let a process with marks of its own take over at once.
                 await self.lease.release()
@@ -96,7 +98,12 @@ class Projector:
             for key in sorted(affected)
             if key in sources.flights and sources.flights[key].launched_at is not None
         ]
-        await self.documents.write(documents, self.lease.epoch)
+        stored = await self.documents.write(documents, self.lease.epoch)
+        if stored < len(documents):
+            # A newer holder wrote some of them: what we read may be stale too.
+            raise LeaseLost(
+                f"{len(documents) - stored} documents belong to a newer lease epoch"
+            )
         await self.queue.record_positions(
             {s: self.states.versions[s] for s in changed if s in self.states.versions}
         )

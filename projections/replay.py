@@ -11,20 +11,28 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextlib import suppress
 
+from events.catalog import stream_name
+from events.flight import FlightState
 from events.mongo import MongoEventStore
 from projections.build import build_document
 from projections.cache import StreamStates
 from projections.documents import Sources
-from projections.mongo import DOCUMENTS, MongoReadModel
+from projections.mongo import DOCUMENTS, LeaseLost, MongoReadModel
 from projections.projector import Projector
+from projections.store import FlightDocument
 
 logger = logging.getLogger(__name__)
 
 SHADOW = DOCUMENTS + "__rebuild"
-WRITE_BATCH = 1000
+READ_BATCH = 1000
+WRITE_BATCH = 500
+# Stream names sort by kind: launch streams are the range [launch-, launch.).
+LAUNCHES = ("launch-", "launch.")
+BEFORE_LAUNCHES = ("", LAUNCHES[0])
+AFTER_LAUNCHES = (LAUNCHES[1], "\uffff")
 
 
 async def replay(
@@ -33,10 +41,17 @@ async def replay(
     database: object,
     progress: Callable[[str, int, int], None] | None = None,
     lease_wait: float = 60.0,
+    before_swap: Callable[[], Awaitable[None]] | None = None,
 ) -> int:
-    """Rebuild every flight document from the log; returns how many were written."""
+    """Rebuild every flight document from the log; returns how many were written.
+
+    ``before_swap`` runs once the shadow collection is complete, right before
+    it replaces the served documents (fault tests crash the process there).
+    """
     async with projector.exclusive():
-        written = await _rebuild(projector, store, database, progress, lease_wait)
+        written = await _rebuild(
+            projector, store, database, progress, lease_wait, before_swap
+        )
     await projector.drain()  # what was appended during the rebuild
     return written
 
@@ -47,6 +62,7 @@ async def _rebuild(
     database: object,
     progress: Callable[[str, int, int], None] | None,
     lease_wait: float,
+    before_swap: Callable[[], Awaitable[None]] | None,
 ) -> int:
     started = time.monotonic()
     lease = projector.lease
@@ -59,23 +75,13 @@ async def _rebuild(
 
         total = await store.count()
         states = StreamStates()
-        folded = 0
-        async for batch in store.read_all():
-            states.apply(batch)
-            folded += len(batch)
-            if progress:
-                progress("fold", folded, total)
+        folded = await _fold(store, states, progress, total)
+        written = await _write_by_launch(store, states, shadow, lease.epoch, progress)
 
-        sources = Sources(flights=states.flights, references=states.references)
-        flights = [f for f in states.flights.values() if f.launched_at is not None]
-        written = 0
-        for start in range(0, len(flights), WRITE_BATCH):
-            chunk = flights[start : start + WRITE_BATCH]
-            await shadow.write([build_document(f, sources) for f in chunk], lease.epoch)
-            written += len(chunk)
-            if progress:
-                progress("write", written, len(flights))
-
+        if before_swap is not None:
+            await before_swap()
+        if not await lease.acquire():
+            raise LeaseLost("the projection lease expired during the rebuild")
         await shadow.swap_into(DOCUMENTS)
         await projector.queue.reset_positions(states.versions)
     finally:
@@ -89,6 +95,69 @@ async def _rebuild(
         folded,
         (time.monotonic() - started) * 1000,
     )
+    return written
+
+
+async def _fold(
+    store: MongoEventStore,
+    states: StreamStates,
+    progress: Callable[[str, int, int], None] | None,
+    total: int,
+) -> int:
+    """Fold every stream but the launches, the bulk of the reference data."""
+    folded = 0
+    for between in BEFORE_LAUNCHES, AFTER_LAUNCHES:
+        async for batch in store.read_all(READ_BATCH, between):
+            states.apply(batch)
+            folded += len(batch)
+            if progress:
+                progress("fold", folded, total)
+    return folded
+
+
+async def _write_by_launch(
+    store: MongoEventStore,
+    states: StreamStates,
+    shadow: MongoReadModel,
+    epoch: int,
+    progress: Callable[[str, int, int], None] | None,
+) -> int:
+    """Read launch streams one after another; as each is complete, build and write
+    the documents of its flights and forget it, so at most one batch of documents
+    and one launch are held (a launch record is a flight's largest part)."""
+    flights = [f for f in states.flights.values() if f.launched_at is not None]
+    waiting: dict[str, list[FlightState]] = {}
+    for flight in flights:
+        waiting.setdefault(stream_name("launch", flight.launch or ""), []).append(
+            flight
+        )
+    sources = Sources(flights=states.flights, references=states.references)
+    documents: list[FlightDocument] = []
+    written = 0
+
+    async def finish(stream: str | None) -> None:
+        nonlocal written
+        for flight in waiting.pop(stream, []) if stream else []:
+            documents.append(build_document(flight, sources))
+        states.references.pop(stream or "", None)
+        if len(documents) >= WRITE_BATCH or (stream is None and documents):
+            await shadow.write(documents, epoch)
+            written += len(documents)
+            documents.clear()
+            if progress:
+                progress("write", written, len(flights))
+
+    current: str | None = None
+    async for batch in store.read_all(READ_BATCH, LAUNCHES):
+        for event in batch:
+            if event.stream != current:
+                await finish(current)
+                current = event.stream
+            states.apply([event])
+    await finish(current)
+    for stream in list(waiting):  # flights whose launch is missing: raises as before
+        await finish(stream)
+    await finish(None)
     return written
 
 

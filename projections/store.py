@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -19,6 +21,11 @@ class FlightDocument:
     detail: Segments
     item: Segments
     versions: dict[str, int]
+
+    @property
+    def hash(self) -> str:
+        """A digest of both shapes: equal digests, equal stored documents."""
+        return content_hash(self.detail, self.item)
 
 
 @dataclass(frozen=True)
@@ -53,3 +60,9 @@ class Mark:
 
     stream: str
     token: Any
+
+
+def content_hash(detail: Segments, item: Segments) -> str:
+    """The identity of a stored document's content: 96 bits of BLAKE2b."""
+    text = json.dumps([detail, item], ensure_ascii=False, separators=(",", ":"))
+    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
