@@ -1,0 +1,84 @@
+"""Sampling profiles of the hot path with py-spy, reduced to the top frames."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
+RATE = 250  # samples per second
+
+
+@dataclass(frozen=True)
+class Frame:
+    """A function and the share of samples it was running in (self) or under."""
+
+    name: str
+    own: float
+    total: float
+
+
+def py_spy() -> str | None:
+    beside = Path(sys.executable).parent / "py-spy"
+    return str(beside) if beside.exists() else shutil.which("py-spy")
+
+
+def while_running(pid: int, seconds: float, out: Path, work: Callable[[], T]) -> T:
+    """Profile ``pid`` for ``seconds`` while ``work`` runs; the raw profile goes
+    to ``out``."""
+    command = [py_spy() or "py-spy", "record", "--pid", str(pid), "--nonblocking"]
+    command += ["--duration", str(int(seconds)), "--rate", str(RATE)]
+    command += ["--format", "raw", "--output", str(out)]
+    recorder = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        return work()
+    finally:
+        recorder.wait(timeout=seconds + 60)
+
+
+def command_prefix(out: Path) -> list[str]:
+    """Prefix that runs a command under py-spy, writing a raw profile to ``out``."""
+    return [py_spy() or "py-spy", "record", "--rate", str(RATE), "--format", "raw"] + [
+        "--output",
+        str(out),
+        "--",
+    ]
+
+
+def top(raw: Path, count: int = 8) -> list[Frame]:
+    """The functions that most samples were running in, with their totals."""
+    own: Counter[str] = Counter()
+    total: Counter[str] = Counter()
+    samples = 0
+    if not raw.exists():
+        return []
+    for line in raw.read_text(errors="replace").splitlines():
+        stack, _, weight = line.rpartition(" ")
+        if not stack or not weight.isdigit():
+            continue
+        frames = [_short(frame) for frame in stack.split(";")]
+        n = int(weight)
+        samples += n
+        own[frames[-1]] += n
+        for frame in set(frames):
+            total[frame] += n
+    if not samples:
+        return []
+    return [
+        Frame(name, hits / samples, total[name] / samples)
+        for name, hits in own.most_common(count)
+    ]
+
+
+def _short(frame: str) -> str:
+    # "render (/path/to/projections/encoding.py:77)" -> "render (encoding.py:77)"
+    name, _, where = frame.partition(" (")
+    return f"{name} ({where.rsplit('/', 1)[-1]}" if where else name
