@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import suppress
 from datetime import UTC, datetime
 
 from aiohttp import web
 
 from events.errors import Unavailable
+from projections.cache_docs import DocumentCache
 from projections.store import ReadModel
 from service.database import Database, open_database
+from service.health import add_health_routes
 from service.keys import CLOCK
 from service.resources import DATABASE
 from service.settings import Settings
@@ -20,24 +22,47 @@ from service.write_api import WAIT, add_write_routes
 
 logger = logging.getLogger(__name__)
 
+RECONCILE_EVERY = 30  # heal intervals between two comparisons of heads and positions
+
 
 def create_app(settings: Settings, database: Database | None = None) -> web.Application:
     """The Flightlog application; opens its own database unless given one."""
+    from service.docs_page import add_docs_routes
     from service.errors import error_middleware
     from service.keys import READ_MODEL, SETTINGS
+    from service.metrics import (
+        add_metrics,
+        error_metrics_middleware,
+        request_metrics_middleware,
+    )
+    from service.openapi import add_openapi_routes
     from service.read_api import add_read_routes
+    from service.request_log import add_request_log, request_log_middleware
 
+    # The request id and the metrics see the answer error_middleware makes;
+    # error_metrics_middleware sees the error it makes the answer from.
+    middlewares = [
+        request_log_middleware,
+        request_metrics_middleware,
+        error_middleware,
+        error_metrics_middleware,
+    ]
     app = web.Application(
-        middlewares=[error_middleware], client_max_size=settings.max_body_bytes
+        middlewares=middlewares, client_max_size=settings.max_body_bytes
     )
     app[SETTINGS] = settings
     app[WAIT] = settings.projection_wait
     app[CLOCK] = lambda: datetime.now(UTC)
     app.cleanup_ctx.append(_database(settings, database))
     app.cleanup_ctx.append(_healer(settings))
-    app.on_startup.append(_share_read_model(READ_MODEL))
+    app.cleanup_ctx.append(_document_cache(settings, READ_MODEL))
     add_read_routes(app)
     add_write_routes(app)
+    add_health_routes(app)
+    add_metrics(app)
+    add_docs_routes(app)
+    add_openapi_routes(app)  # last: it describes the routes added before it
+    add_request_log(app)
     return app
 
 
@@ -56,13 +81,21 @@ def _database(settings: Settings, given: Database | None):  # type: ignore[no-un
     return context
 
 
-def _share_read_model(
-    key: web.AppKey[ReadModel],
-) -> Callable[[web.Application], Awaitable[None]]:
-    async def share(app: web.Application) -> None:
-        app[key] = app[DATABASE].documents
+def _document_cache(settings: Settings, key: web.AppKey[ReadModel]):  # type: ignore[no-untyped-def]
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        cache = DocumentCache(
+            app[DATABASE].documents,
+            staleness=settings.cache_staleness,
+            memo_bytes=settings.cache_memo_mb * 2**20,
+        )
+        app[key] = cache
+        task = asyncio.create_task(cache.follow())
+        yield
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
 
-    return share
+    return context
 
 
 def _healer(settings: Settings):  # type: ignore[no-untyped-def]
@@ -76,14 +109,25 @@ def _healer(settings: Settings):  # type: ignore[no-untyped-def]
     return context
 
 
-async def heal_forever(database: Database, interval: float) -> None:
-    """Project what crashed appends left behind: at start, then every interval."""
-    reconciled = False
+async def heal_forever(
+    database: Database, interval: float, reconcile_every: int = RECONCILE_EVERY
+) -> None:
+    """Project what crashed appends left behind: at start, then every interval.
+
+    Marks cover a crash anywhere but one place: a process that dies between
+    storing an event and marking it again, while another process projects the
+    stream from a read made just before the insert, loses the event's mark.
+    Reconciling the log's heads with the projected positions, at start and then
+    every ``reconcile_every`` intervals, finds such a stream without a restart.
+    """
+    countdown = 0
     while True:
         try:
-            if not reconciled:
+            await database.ensure_indexes()
+            if countdown == 0:
                 await reconcile(database)
-                reconciled = True
+                countdown = reconcile_every
+            countdown -= 1
             await database.projector.drain()
         except Unavailable:
             pass  # logged at the adapter; try again on the next tick

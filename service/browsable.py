@@ -49,6 +49,8 @@ def page(
             '<meta name="viewport" content="width=device-width, initial-scale=1">',
             f"<title>{html.escape(title)} – {SITE}</title>",
             f'<link rel="stylesheet" href="{STYLESHEET}">',
+            # No icon: otherwise browsers fetch /favicon.ico, a 404 in the console.
+            '<link rel="icon" href="data:,">',
             "</head>",
             "<body>",
             f'<header class="site"><span class="brand">{SITE}</span>'

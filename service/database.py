@@ -8,11 +8,13 @@ import socket
 from dataclasses import dataclass
 from typing import Any
 
+import pymongo
 from motor.motor_asyncio import AsyncIOMotorClient
+from pymongo.errors import PyMongoError
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
-from events.mongo import MongoEventStore
+from events.mongo import MongoEventStore, unavailable
 from projections.mongo import Lease, MongoReadModel, ProjectionQueue
 from projections.projector import Projector
 from service.embedded import embedded_uri
@@ -33,12 +35,29 @@ class Database:
     queue: ProjectionQueue
     projector: Projector
     operators: OperatorStore
+    indexed: bool = False
 
     async def create_indexes(self) -> None:
         """Create every index the service's queries and guarantees need."""
         await self.events.create_indexes()
         await self.documents.create_indexes()
+        await self.queue.create_indexes()
         await self.operators.create_indexes()
+        self.indexed = True
+
+    async def ensure_indexes(self) -> None:
+        """Create the indexes unless this process already did (a service that
+        started while the database was down creates them once it answers)."""
+        if not self.indexed:
+            await self.create_indexes()
+
+    async def ping(self, timeout: float) -> None:
+        """Return once the server answers a ping; ``Unavailable`` after ``timeout``."""
+        try:
+            with pymongo.timeout(timeout):
+                await self.client.admin.command("ping")
+        except PyMongoError as exc:
+            raise unavailable(exc) from exc
 
     def close(self) -> None:
         self.client.close()
@@ -59,6 +78,9 @@ def open_database(
         client = AsyncIOMotorClient(
             uri or resolve_uri(settings),
             tz_aware=True,
+            # timeoutMS bounds each operation as a whole: selection, connecting
+            # and a retry share it, so a hung server cannot hold a request longer.
+            timeoutMS=settings.db_timeout_ms,
             serverSelectionTimeoutMS=settings.db_timeout_ms,
             connectTimeoutMS=settings.db_timeout_ms,
             socketTimeoutMS=settings.db_timeout_ms,

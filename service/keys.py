@@ -17,3 +17,5 @@ CLOCK: web.AppKey[Callable[[], datetime]] = web.AppKey("clock")
 
 # The id of the request, set by whichever middleware accepts or makes it up.
 REQUEST_ID = web.RequestKey("request_id", str)
+# The type of the event a request appended (not set for a retry), for metrics.
+APPENDED = web.RequestKey("appended_event_type", str)

@@ -15,11 +15,13 @@ from pathlib import Path
 
 from aiohttp import web
 
+from events.catalog import stream_name
 from events.errors import NotFound
 from projections.encoding import Filler
-from service import browsable, ll2
+from service import browsable, conditional, ll2
 from service.errors import RENDERER, MethodNotAllowed, Renderer, json_response
 from service.keys import CLOCK, READ_MODEL, SETTINGS
+from service.resources import DATABASE
 from service.throttle import RateLimiter
 
 logger = logging.getLogger(__name__)
@@ -74,8 +76,14 @@ async def flight_list(request: web.Request) -> web.StreamResponse:
     """``GET /2.2.0/spacecraft/flight/``: one page of flights, newest first."""
     read = _begin(request, browsable.LIST_TITLE)
     model = request.app[READ_MODEL]
+    as_json = read.renderer == "json"
+    key = conditional.page_key(model, request, read.filler) if as_json else None
+    kept = conditional.recall_page(model, key, read.filler)
+    if kept is not None:
+        return conditional.respond(request, kept)
+
     spacecraft = ll2.spacecraft_filter(read.query)
-    if spacecraft is not None and not await model.has_spacecraft(spacecraft):
+    if spacecraft is not None and not await _known_spacecraft(request, spacecraft):
         raise ll2.invalid_spacecraft()
 
     limit = ll2.page_limit(read.query)
@@ -88,6 +96,9 @@ async def flight_list(request: web.Request) -> web.StreamResponse:
     previous = ll2.previous_link(page_url, read.query, offset, limit)
     items = (read.filler.fill(document) for document in page.documents)
     text = ll2.envelope(page.count, following, previous, items)
+    if as_json:
+        found = conditional.keep_page(model, key, text, page.documents, read.filler)
+        return conditional.respond(request, found)
     return _respond(request, read, browsable.LIST_TITLE, text, (previous, following))
 
 
@@ -97,7 +108,14 @@ async def flight_detail(request: web.Request) -> web.StreamResponse:
     flight_id = ll2.flight_id(request.match_info["id"])
     if flight_id is None:
         raise NotFound(ll2.NOT_FOUND)
-    document = await request.app[READ_MODEL].detail(flight_id)
+    model = request.app[READ_MODEL]
+    if read.renderer == "json":
+        found = await conditional.detail(model, flight_id, read.filler)
+        if found is None:
+            raise NotFound(ll2.NOT_FOUND)
+        return conditional.respond(request, found)
+
+    document = await model.detail(flight_id)
     if document is None:
         raise NotFound(ll2.NOT_FOUND)
 
@@ -121,6 +139,17 @@ async def append_slash(request: web.Request) -> web.StreamResponse:
 async def stylesheet(request: web.Request) -> web.StreamResponse:
     """The browsable page's styles."""
     return web.FileResponse(STYLESHEET)
+
+
+async def _known_spacecraft(request: web.Request, spacecraft: int) -> bool:
+    # LL2 validates the filter against every spacecraft, not only those with a
+    # flight: a recorded spacecraft without flights is an empty page, not a 400.
+    if await request.app[READ_MODEL].has_spacecraft(spacecraft):
+        return True
+    database = request.app.get(DATABASE)
+    if database is None:
+        return False
+    return bool(await database.events.heads([stream_name("spacecraft", spacecraft)]))
 
 
 def _add_read(app: web.Application, path: str, view: View, title: str) -> None:

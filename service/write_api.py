@@ -21,6 +21,9 @@ from events.errors import (
     field_errors,
 )
 from events.fields import Instant
+from projections.cache_docs import DocumentCache
+from service.faults import EXIT_AFTER_APPEND, crash_hook
+from service.keys import APPENDED, READ_MODEL
 from service.operators import Operator
 from service.resources import DATABASE, OPERATOR
 
@@ -76,9 +79,19 @@ def _handler(kind: str) -> Any:
             expected_version=body.expected_version,
         )
         database = request.app[DATABASE]
-        appender = Appender(database.events, mark=database.queue.mark)
-        event, _ = await appender.append(append)
+        await database.ensure_indexes()  # the unique indexes make appends safe
+        appender = Appender(
+            database.events,
+            mark=database.queue.mark,
+            after_store=crash_hook(EXIT_AFTER_APPEND),
+        )
+        event, appended = await appender.append(append)
+        if appended:
+            request[APPENDED] = event.type
         await database.projector.wait_projected(event.stream, request.app[WAIT])
+        cache = request.app.get(READ_MODEL)
+        if isinstance(cache, DocumentCache):
+            cache.barrier()  # this process's next reads show what was projected
         return web.json_response(_answer(event), status=201, dumps=_dumps)
 
     post_event.__name__ = f"post_{kind}_event"

@@ -1,10 +1,11 @@
 """The application on the real server, driven through HTTP."""
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+import pytest_asyncio
 from aiohttp.test_utils import TestClient
 
 from service.app import create_app
@@ -35,3 +36,32 @@ async def token(database: Any) -> str:
 async def admin_token(database: Any) -> str:
     """An admin token."""
     return str(await database.operators.create("chief", "admin"))
+
+
+# The seeded database, shared by the tests that only read (tests/e2e/seeded.py).
+
+
+@pytest.fixture(scope="session")
+def seeded_database(mongo_uri: str) -> Iterator[str]:
+    """Name of a database holding the bundled seed, projected, for the session."""
+    from tests.e2e.seeded import create_seeded_database, drop_database
+
+    name = create_seeded_database(mongo_uri)
+    yield name
+    drop_database(mongo_uri, name)
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def seeded_apps(mongo_uri: str, seeded_database: str) -> AsyncIterator[Any]:
+    """Test clients of the application on the seeded database, for a module.
+
+    ``await seeded_apps.shared(**settings)`` gives the module's client for those
+    settings (``upstream_url=""``, ``trust_proxy=True``, ...), ``fresh`` one of
+    its own, ``empty()`` a client and token on an empty database; the clock is
+    frozen like the ``client`` fixture's.
+    """
+    from tests.e2e.seeded import Apps
+
+    apps = Apps(mongo_uri, seeded_database, FROZEN)
+    yield apps
+    await apps.close()
