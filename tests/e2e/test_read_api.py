@@ -423,7 +423,8 @@ async def test_format_json_is_echoed_in_every_url_and_nothing_else(
     _, _, body = await fetch(api, LIST + "?format=json&limit=1&spacecraft=153")
 
     assert body.decode() == (
-        f'{{"count":2,"next":"{BASE}{LIST}?format=json&limit=1&offset=1&spacecraft=153",'
+        f'{{"count":2,"next":"{BASE}{LIST}'
+        '?format=json&limit=1&offset=1&spacecraft=153",'
         f'"previous":null,"results":[{item_text(5, "?format=json")}]}}'
     )
 

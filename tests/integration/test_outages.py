@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from service.app import create_app
@@ -24,6 +25,8 @@ from service.resources import DATABASE
 from service.settings import Settings
 from tests.flight_steps import launch_body, served_dockings, step
 from tests.processes import wait_for
+
+Client = TestClient[web.Request, web.Application]
 
 TIMEOUT_MS = 1000
 # What a request may take beyond the database timeout on a busy 2-core machine.
@@ -52,7 +55,7 @@ def make_client(
 ) -> Callable[[], Any]:
     """The application on the server, giving up on the database after 1 s."""
 
-    async def make() -> TestClient:  # type: ignore[type-arg]
+    async def make() -> Client:
         settings = Settings(
             mongodb_uri=uri_for(server.port or 0),  # the port outlives a stop
             database="flightlog_outage",
@@ -66,17 +69,17 @@ def make_client(
 
 
 @pytest.fixture
-async def client(make_client: Callable[[], Any]) -> AsyncIterator[TestClient]:  # type: ignore[type-arg]
+async def client(make_client: Callable[[], Any]) -> AsyncIterator[Client]:
     test_client = await make_client()
     yield test_client
     await test_client.close()
 
 
-async def operator_token(client: TestClient) -> str:  # type: ignore[type-arg]
+async def operator_token(client: Client) -> str:
     return str(await client.app[DATABASE].operators.create("ops"))
 
 
-async def record_flight(client: TestClient, token: str) -> None:  # type: ignore[type-arg]
+async def record_flight(client: Client, token: str) -> None:
     from tests.e2e.flight_fixture import REFERENCES
 
     headers = {"Authorization": f"Bearer {token}"}
@@ -93,7 +96,7 @@ async def record_flight(client: TestClient, token: str) -> None:  # type: ignore
 
 
 async def timed(
-    client: TestClient,
+    client: Client,
     method: str,
     path: str,
     **kwargs: Any,  # type: ignore[type-arg]
@@ -109,7 +112,7 @@ def dock(token: str) -> dict[str, Any]:
     return {"json": step(2), "headers": headers}
 
 
-async def assert_unavailable(client: TestClient, token: str) -> None:  # type: ignore[type-arg]
+async def assert_unavailable(client: Client, token: str) -> None:
     """Reads and writes answer 503 with Retry-After and JSON, within the timeout."""
     for method, path, kwargs in [
         ("GET", f"{FLIGHT}/", {}),
@@ -134,13 +137,13 @@ async def assert_unavailable(client: TestClient, token: str) -> None:  # type: i
     assert (status, body) == (200, {"status": "ok"})
 
 
-async def ready(client: TestClient) -> bool:  # type: ignore[type-arg]
+async def ready(client: Client) -> bool:
     response = await client.get("/readyz")
     return response.status == 200
 
 
 async def test_a_stopped_database_is_answered_503_and_recovery_needs_no_one(
-    client: TestClient,  # type: ignore[type-arg]
+    client: Client,
     server: EmbeddedServer,
 ) -> None:
     token = await operator_token(client)
@@ -173,7 +176,7 @@ async def test_a_stopped_database_is_answered_503_and_recovery_needs_no_one(
 
 
 async def test_a_hung_database_is_answered_503_within_the_timeout(
-    client: TestClient,  # type: ignore[type-arg]
+    client: Client,
     server: EmbeddedServer,
 ) -> None:
     token = await operator_token(client)
@@ -214,13 +217,16 @@ async def test_a_service_started_before_its_database_creates_the_indexes_later(
 
 
 async def test_readyz_says_when_projections_fall_behind(
-    client: TestClient,  # type: ignore[type-arg]
+    client: Client,
 ) -> None:
     handle = client.app[DATABASE].handle
     now = datetime.now(UTC)
     # A holder that died with the lease: no one projects until it expires.
     lease = {"_id": "projector", "owner": "gone", "epoch": 7}
-    await handle.projection_lease.insert_one(lease | {"expires": now + HOUR})
+    # Replaced, not inserted: the app's own healer may have taken the lease.
+    await handle.projection_lease.replace_one(
+        {"_id": "projector"}, lease | {"expires": now + HOUR}, upsert=True
+    )
     waited = now - timedelta(seconds=PROJECTION_LAG + 1)
     await handle.projection_queue.insert_one(
         {"_id": "flight-1", "token": "t", "at": waited}
