@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv install run test check fmt clean
+.PHONY: venv install run test check fmt clean bench
 
 venv: $(BIN)/python
 
@@ -29,6 +29,19 @@ check: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy events projections service
 	$(BIN)/python -m pytest -q
+
+# The benchmark (not part of `make test`): installs wrk (Debian, when root) and
+# py-spy, then writes bench/RESULTS.md. BENCH_SMOKE=1 runs the tiny plan.
+bench: $(VENV)/.bench-installed
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && \
+		command -v apt-get >/dev/null && apt-get update -q >/dev/null && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >/dev/null; } || \
+		echo "bench: wrk unavailable; reads use the aiohttp load generator" >&2
+	$(BIN)/python -m bench
+
+$(VENV)/.bench-installed: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[embedded,dev,bench]'
+	touch $@
 
 fmt: install
 	$(BIN)/ruff format .

@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -94,18 +95,21 @@ def replay(uri: str, database: str, prefix: list[str] | None = None) -> Rebuild:
     """Run ``flightlog replay`` (under ``prefix``, e.g. a profiler) to the end."""
     command = [*(prefix or []), *flightlog(), "replay"]
     started_at = time.monotonic()
-    process = subprocess.Popen(
-        command,
-        env=environment(uri, database),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.monotonic() - started_at
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        error = process.stderr.read().decode() if process.stderr else ""
-        raise RuntimeError(f"replay failed ({process.returncode}): {error[-2000:]}")
+    # stderr goes to a file: a pipe nobody reads while waiting could fill up.
+    with tempfile.TemporaryFile() as errors:
+        process = subprocess.Popen(
+            command,
+            env=environment(uri, database),
+            stdout=subprocess.DEVNULL,
+            stderr=errors,
+        )
+        _, status, usage = os.wait4(process.pid, 0)
+        elapsed = time.monotonic() - started_at
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode != 0:
+            errors.seek(0)
+            error = errors.read().decode(errors="replace")
+            raise RuntimeError(f"replay failed ({process.returncode}): {error[-2000:]}")
     # ru_maxrss is in KiB on Linux; under a profiler it is the largest child.
     return Rebuild(elapsed, usage.ru_maxrss / 1024)
 

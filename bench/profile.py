@@ -13,6 +13,7 @@ from typing import TypeVar
 
 T = TypeVar("T")
 RATE = 250  # samples per second
+PROJECT = ("service/", "projections/", "events/")  # this project's code
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,45 @@ def top(raw: Path, count: int = 8) -> list[Frame]:
         Frame(name, hits / samples, total[name] / samples)
         for name, hits in own.most_common(count)
     ]
+
+
+def spent(raw: Path, count: int = 12) -> list[tuple[str, float]]:
+    """Where the samples went: each is charged to the innermost function of
+    this project on its stack (with the libraries it called), else to the
+    library running, or to the driver's threads; shares of all samples."""
+    charged: Counter[str] = Counter()
+    samples = 0
+    if not raw.exists():
+        return []
+    for line in raw.read_text(errors="replace").splitlines():
+        stack, _, weight = line.rpartition(" ")
+        if not stack or not weight.isdigit():
+            continue
+        frames = stack.split(";")
+        samples += int(weight)
+        charged[_charge(frames)] += int(weight)
+    if not samples:
+        return []
+    return [(name, hits / samples) for name, hits in charged.most_common(count)]
+
+
+def _charge(frames: list[str]) -> str:
+    for frame in reversed(frames):
+        name, _, where = frame.partition(" (")
+        if where.startswith(PROJECT) and not where.startswith("service/cli.py"):
+            return f"{name} ({where.split(':')[0]})"
+    library = _library(frames[-1])
+    if any("threading.py" in frame or "thread.py" in frame for frame in frames):
+        return f"{library}, in a driver thread"
+    return library
+
+
+def _library(frame: str) -> str:
+    where = frame.partition(" (")[2].rstrip(")")
+    head = where.split("/", 1)[0]
+    if "/" in where:
+        return f"{head} (library)"
+    return f"{where.split(':')[0] or 'native'} (standard library)"
 
 
 def _short(frame: str) -> str:

@@ -23,6 +23,7 @@ class Row:
     notes: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)  # goals missed, and by how much
     profile: list[Frame] = field(default_factory=list)
+    peak_mb: float | None = None  # the rebuild's median peak RSS
 
     def ratios(self) -> list[float]:
         """Service over ceiling per round (as throughput: time rows inverted)."""

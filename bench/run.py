@@ -13,6 +13,7 @@ import asyncio
 import json
 import os
 import pickle
+import shutil
 import statistics
 import subprocess
 import sys
@@ -26,7 +27,14 @@ from bench import processes, profile, wrk
 from bench.prepare import launches, post_plan, prepare, stored_documents
 from bench.report import print_table, write_results
 from bench.rows import Row, alternate
-from bench.settings import APPEND_CONCURRENCY, DETAIL_IDS, OUT, SMOKE, Plan
+from bench.settings import (
+    APPEND_CONCURRENCY,
+    DETAIL_IDS,
+    OUT,
+    PEAK_GROWTH_MB,
+    SMOKE,
+    Plan,
+)
 from bench.synthetic import FIRST_FLIGHT, generate
 from service.embedded import EmbeddedServer
 
@@ -52,6 +60,7 @@ def main(plan: Plan | None = None, uri: str | None = None) -> list[Row]:
         targets = []
         if uri is None:
             storage = Path(tempfile.mkdtemp(prefix="db-", dir=OUT))
+            stack.callback(shutil.rmtree, storage, ignore_errors=True)
             server = stack.enter_context(EmbeddedServer(str(storage)))
             targets.append(Target("embedded", server.uri))
             if os.environ.get("MONGODB_URI"):
@@ -59,8 +68,9 @@ def main(plan: Plan | None = None, uri: str | None = None) -> list[Row]:
         else:
             targets.append(Target("given", uri))
         for target in targets:
-            for size in plan.sizes:
-                rows += measure(plan, target, size, use_wrk)
+            measured = [measure(plan, target, size, use_wrk) for size in plan.sizes]
+            _peak_growth(plan, [found[-1] for found in measured])
+            rows += [row for found in measured for row in found]
     print_table(rows)
     if plan.results is not None:
         write_results(plan.results, rows, plan, use_wrk, targets)
@@ -69,12 +79,13 @@ def main(plan: Plan | None = None, uri: str | None = None) -> list[Row]:
 
 def measure(plan: Plan, target: Target, size: int, use_wrk: bool) -> list[Row]:
     """Every row for one database server and one log size."""
-    database = f"bench_{size}"
+    database = f"{plan.database}_{size}"
     append_rounds = plan.rebuild_rounds + int(plan.profile)
     events = generate(size, spare_launches=append_rounds * plan.appends)
     token = asyncio.run(prepare(target.uri, database, events))
-    rebuild = rebuild_row(plan, target, database, size)
     flights = sum(1 for e in events if e["type"] == "launch")
+    rebuild = rebuild_row(plan, target, database, size)
+    rebuild.notes.insert(0, f"{flights:,} flights")
     _log(f"{target.name} {size:,} events, {flights:,} flights: rebuilt")
 
     port = processes.free_port()
@@ -82,14 +93,19 @@ def measure(plan: Plan, target: Target, size: int, use_wrk: bool) -> list[Row]:
         bodies = _capture(port, flights)
         reads = read_rows(plan, target, size, port, pid, bodies, use_wrk)
         bundles = launches(events, append_rounds, plan.appends)
-        append = append_row(plan, target, size, port, pid, token, bundles)
-    rebuild.notes.insert(0, f"{flights:,} flights")
+        append = append_row(plan, target, size, database, (port, pid), token, bundles)
     return [*reads, append, rebuild]
 
 
 def rebuild_row(plan: Plan, target: Target, database: str, size: int) -> Row:
-    """``flightlog replay`` against a bulk insert of as many read documents."""
-    row = Row(target.name, size, "rebuild (replay)", "s", 0.5 if plan.goals else None)
+    """``flightlog replay`` against a bulk insert of as many read documents.
+
+    The ratio goal is the issue's "replay of 100k events": it applies to the
+    plan's largest size only. At small sizes the replay's time is mostly the
+    start of a Python process, which the ceiling's timing does not include.
+    """
+    judged = plan.goals and size == max(plan.sizes)
+    row = Row(target.name, size, "rebuild (replay)", "s", 0.5 if judged else None)
     peaks: list[float] = []
 
     def service() -> float:
@@ -99,7 +115,8 @@ def rebuild_row(plan: Plan, target: Target, database: str, size: int) -> Row:
 
     processes.replay(target.uri, database)  # the documents the ceiling copies
     alternate(plan.rebuild_rounds, service, lambda: _bulk(target, database), row)
-    row.notes.append(f"peak RSS {statistics.median(peaks):.0f} MB")
+    row.peak_mb = statistics.median(peaks)
+    row.notes.append(f"peak RSS {row.peak_mb:.0f} MB")
     row.judge()
     if row.failed and plan.profile:
         out = OUT / f"profile-rebuild-{size}.txt"
@@ -174,13 +191,14 @@ def append_row(
     plan: Plan,
     target: Target,
     size: int,
-    port: int,
-    pid: int,
+    database: str,
+    service_at: tuple[int, int],
     token: str,
     bundles: list[list[dict[str, object]]],
 ) -> Row:
     """Launch POSTs of new flights against ``insert_one`` of the same events."""
     name = f"append POST, concurrency {APPEND_CONCURRENCY}"
+    port, pid = service_at
     row = Row(target.name, size, name, "req/s", 0.5 if plan.goals else None)
     p99: list[float] = []
     rounds = iter(bundles)
@@ -199,7 +217,7 @@ def append_row(
             return float(result["rps"])  # type: ignore[arg-type]
 
         def ceiling(bodies: list[dict[str, object]] = bodies, n: int = number) -> float:
-            return _inserts(target, f"bench_{size}", bodies, f"r{n}")
+            return _inserts(target, database, bodies, f"r{n}")
 
         alternate(1, service, ceiling, row)
     row.notes.append(f"service p99 {statistics.median(p99):.0f} ms")
@@ -243,6 +261,21 @@ def _paced_p99(
     row.notes.append(f"p99 {p99:.1f} ms at {achieved:,.0f} req/s (half the ceiling)")
     if plan.goals and p99 >= 10:
         row.failed.append(f"p99 {p99:.1f} ms ≥ 10 ms at half rate")
+
+
+def _peak_growth(plan: Plan, rebuilds: list[Row]) -> None:
+    """The rebuild's peak memory at the largest size against the smallest."""
+    if len(rebuilds) < 2:
+        return
+    least, most = rebuilds[0], rebuilds[-1]
+    assert least.peak_mb is not None and most.peak_mb is not None
+    growth = most.peak_mb - least.peak_mb
+    most.notes.append(f"peak RSS {growth:+.0f} MB from {least.size:,} events")
+    if plan.goals and growth > PEAK_GROWTH_MB:
+        most.failed.append(
+            f"peak RSS grows {growth:.0f} MB from {least.size:,} events "
+            f"(> {PEAK_GROWTH_MB} MB)"
+        )
 
 
 def _deep_versus_first(first: Row, deep: Row, plan: Plan) -> None:

@@ -10,6 +10,7 @@ OUT = HERE / "out"  # scratch: server data, scripts, profiles (not kept)
 CONNECTIONS = 32  # wrk connections of the read rows
 APPEND_CONCURRENCY = 16
 DETAIL_IDS = 2_000  # flights the detail rows cycle through
+PEAK_GROWTH_MB = 50  # most the rebuild's peak RSS may grow from the least size
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ class Plan:
     profile: bool = True
     goals: bool = True
     results: Path | None = HERE / "RESULTS.md"
+    database: str = "bench"  # each size's database is named ``{database}_{size}``
 
 
 SMOKE = Plan(

@@ -27,16 +27,7 @@ class Load:
 
 
 def have_wrk() -> bool:
-    """Whether ``wrk`` is on the PATH; tries ``apt-get install wrk`` once if not."""
-    if shutil.which("wrk"):
-        return True
-    if shutil.which("apt-get"):
-        subprocess.run(
-            ["apt-get", "install", "-y", "-q", "wrk"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            check=False,
-        )
+    """Whether ``wrk`` is on the PATH (``make bench`` installs Debian's)."""
     return shutil.which("wrk") is not None
 
 
