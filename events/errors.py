@@ -91,6 +91,25 @@ class Throttled(FlightlogError):
         self.wait_seconds = wait_seconds
 
 
+class TooManyFailures(Throttled):
+    """Too many failed token checks from one client address."""
+
+    def __init__(self, wait_seconds: int) -> None:
+        super().__init__(wait_seconds)
+        self.detail = (
+            "too many invalid operator tokens from this address; "
+            f"try again in {wait_seconds} s"
+        )
+
+
+class Busy(FlightlogError):
+    """The work asked for is already under way; ``running`` names it."""
+
+    def __init__(self, detail: str, running: str) -> None:
+        super().__init__(detail)
+        self.running = running
+
+
 def field_errors(exc: Any, prefix: str = "") -> dict[str, list[str]]:
     """Turn a pydantic ``ValidationError`` into ``{"field.path": [messages]}``."""
     errors: dict[str, list[str]] = {}

@@ -42,15 +42,18 @@ async def replay(
     progress: Callable[[str, int, int], None] | None = None,
     lease_wait: float = 60.0,
     before_swap: Callable[[], Awaitable[None]] | None = None,
+    after_fold: Callable[[], Awaitable[None]] | None = None,
 ) -> int:
     """Rebuild every flight document from the log; returns how many were written.
 
-    ``before_swap`` runs once the shadow collection is complete, right before
-    it replaces the served documents (fault tests crash the process there).
+    ``after_fold`` runs once the log is folded and the empty shadow collection
+    created; ``before_swap`` once the shadow collection is complete, right
+    before it replaces the served documents (fault tests crash the process at
+    either point).
     """
     async with projector.exclusive():
         written = await _rebuild(
-            projector, store, database, progress, lease_wait, before_swap
+            projector, store, database, progress, lease_wait, before_swap, after_fold
         )
     await projector.drain()  # what was appended during the rebuild
     return written
@@ -63,6 +66,7 @@ async def _rebuild(
     progress: Callable[[str, int, int], None] | None,
     lease_wait: float,
     before_swap: Callable[[], Awaitable[None]] | None,
+    after_fold: Callable[[], Awaitable[None]] | None,
 ) -> int:
     started = time.monotonic()
     lease = projector.lease
@@ -76,6 +80,8 @@ async def _rebuild(
         total = await store.count()
         states = StreamStates()
         folded = await _fold(store, states, progress, total)
+        if after_fold is not None:
+            await after_fold()
         written = await _write_by_launch(store, states, shadow, lease.epoch, progress)
 
         if before_swap is not None:

@@ -13,6 +13,7 @@ from aiohttp import web
 from events.errors import Unavailable
 from projections.cache_docs import DocumentCache
 from projections.store import ReadModel
+from service.auth import add_auth
 from service.database import Database, open_database
 from service.health import add_health_routes
 from service.keys import CLOCK
@@ -30,6 +31,7 @@ def create_app(settings: Settings, database: Database | None = None) -> web.Appl
     from service.docs_page import add_docs_routes
     from service.errors import error_middleware
     from service.keys import READ_MODEL, SETTINGS
+    from service.limits import url_limit_middleware
     from service.metrics import (
         add_metrics,
         error_metrics_middleware,
@@ -37,6 +39,7 @@ def create_app(settings: Settings, database: Database | None = None) -> web.Appl
     )
     from service.openapi import add_openapi_routes
     from service.read_api import add_read_routes
+    from service.rebuild_api import add_rebuild_routes
     from service.request_log import add_request_log, request_log_middleware
 
     # The request id and the metrics see the answer error_middleware makes;
@@ -46,6 +49,7 @@ def create_app(settings: Settings, database: Database | None = None) -> web.Appl
         request_metrics_middleware,
         error_middleware,
         error_metrics_middleware,
+        url_limit_middleware,
     ]
     app = web.Application(
         middlewares=middlewares, client_max_size=settings.max_body_bytes
@@ -58,6 +62,8 @@ def create_app(settings: Settings, database: Database | None = None) -> web.Appl
     app.cleanup_ctx.append(_document_cache(settings, READ_MODEL))
     add_read_routes(app)
     add_write_routes(app)
+    add_rebuild_routes(app)  # after the database's context: it uses the database
+    add_auth(app, settings)
     add_health_routes(app)
     add_metrics(app)
     add_docs_routes(app)

@@ -180,7 +180,7 @@ def import_ll2(files: tuple[Path, ...], operator: str) -> None:
 def replay() -> None:
     """Rebuild every flight document from the log, then swap them in."""
     from projections.replay import replay as rebuild
-    from service.faults import EXIT_DURING_REPLAY, crash_hook
+    from service.faults import EXIT_DURING_REPLAY, EXIT_REPLAY_FOLDED, crash_hook
 
     async def work(database: Database) -> None:
         with _progress("replay") as tick:
@@ -190,6 +190,7 @@ def replay() -> None:
                 database.handle,
                 progress=lambda phase, done, total: tick(),
                 before_swap=crash_hook(EXIT_DURING_REPLAY),
+                after_fold=crash_hook(EXIT_REPLAY_FOLDED),
             )
         click.echo(f"replay: {written} flight documents rebuilt")
 

@@ -19,6 +19,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from events.errors import (
+    Busy,
     FlightlogError,
     Forbidden,
     IdempotencyMismatch,
@@ -26,6 +27,7 @@ from events.errors import (
     NotFound,
     RuleViolation,
     Throttled,
+    TooManyFailures,
     Unauthenticated,
     Unavailable,
     UnsupportedMediaType,
@@ -59,6 +61,20 @@ class NotAcceptable(FlightlogError):
     """No representation satisfies the request's ``Accept`` header."""
 
 
+class PayloadTooLarge(FlightlogError):
+    """The request body is larger than ``FLIGHTLOG_MAX_BODY_BYTES``."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"the body is larger than {limit} bytes")
+
+
+class UriTooLong(FlightlogError):
+    """The request's path and query string are longer than the service reads."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"the path and query string are longer than {limit} bytes")
+
+
 STATUS: dict[type[FlightlogError], int] = {
     BadRequest: 400,  # LL2's 400, whatever status input validation gets
     InvalidInput: 400,
@@ -70,6 +86,9 @@ STATUS: dict[type[FlightlogError], int] = {
     UnsupportedMediaType: 415,
     RuleViolation: 409,
     VersionConflict: 409,
+    Busy: 409,
+    PayloadTooLarge: 413,
+    UriTooLong: 414,
     IdempotencyMismatch: 422,
     Throttled: 429,
     Unavailable: 503,
@@ -93,7 +112,9 @@ def error_body(exc: FlightlogError) -> dict[str, Any]:
         return {"detail": exc.detail, "errors": exc.errors}
     if isinstance(exc, RuleViolation):
         return {"detail": exc.detail, "rule": exc.rule}
-    if isinstance(exc, Throttled):
+    if isinstance(exc, Busy):
+        return {"detail": exc.detail, "running": exc.running}
+    if isinstance(exc, Throttled) and not isinstance(exc, TooManyFailures):
         return {"detail": throttled_detail(exc.wait_seconds)}
     return {"detail": exc.detail}
 

@@ -22,7 +22,12 @@ from pydantic.json_schema import models_json_schema
 
 from events.catalog import STREAM_KINDS, event_types
 from service import openapi_models as shapes
-from service.openapi_paths import operator_paths, read_paths, service_paths
+from service.openapi_paths import (
+    operator_paths,
+    read_paths,
+    rebuild_paths,
+    service_paths,
+)
 from service.write_api import AppendBody
 
 SCHEMA_PATH = "/2.2.0/schema/"
@@ -77,6 +82,7 @@ def build_document(served: set[str] | None = None) -> dict[str, Any]:
     paths = {
         **read_paths(),
         **operator_paths({kind: model.__name__ for kind, model in bodies.items()}),
+        **rebuild_paths(),
         **service_paths(),
     }
     if served is not None:
@@ -95,6 +101,7 @@ def build_document(served: set[str] | None = None) -> dict[str, Any]:
         "tags": [
             {"name": "flights", "description": "LL2 2.2.0 read endpoints"},
             {"name": "operator", "description": "append events (bearer token)"},
+            {"name": "admin", "description": "rebuild the documents (admin token)"},
             {"name": "service", "description": "description, docs and metrics"},
         ],
         "paths": paths,
@@ -137,7 +144,12 @@ def _schemas(bodies: list[type[BaseModel]]) -> dict[str, Any]:
     inputs = [(model, "validation") for model in bodies]
     outputs = [
         (model, "serialization")
-        for model in (*shapes.READ_MODELS, shapes.AppendedEvent, *shapes.ERROR_MODELS)
+        for model in (
+            *shapes.READ_MODELS,
+            shapes.AppendedEvent,
+            shapes.RebuildStatus,
+            *shapes.ERROR_MODELS,
+        )
     ]
     _, top = models_json_schema([*inputs, *outputs], ref_template=REF)  # type: ignore[list-item]
     schemas: dict[str, Any] = top["$defs"]

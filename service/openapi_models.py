@@ -9,7 +9,7 @@ the two cannot drift apart. Every key is always present: nullable fields are
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
@@ -426,6 +426,25 @@ class AppendedEvent(Shape):
     request_id: str
 
 
+class RebuildStatus(Shape):
+    """A rebuild asked for over HTTP: who asked, when, and how it went."""
+
+    id: str = Field(pattern="^[0-9a-f]{32}$")
+    url: str = Field(examples=["/2.2.0/rebuild/0123456789abcdef0123456789abcdef/"])
+    state: Literal["running", "done", "failed", "abandoned"]
+    requested_by: str
+    requested_at: DateTime
+    finished_at: DateTime | None
+    documents: int | None = Field(ge=0, description="documents swapped in, once done")
+
+
+class BusyError(Shape):
+    """Work already under way: what it is and the id of the one running."""
+
+    detail: str
+    running: str
+
+
 class ErrorDetail(Shape):
     """Most errors: a sentence saying what went wrong."""
 
@@ -463,6 +482,7 @@ ERROR_MODELS: tuple[type[BaseModel], ...] = (
     RuleViolationError,
     ServerError,
     FieldErrors,
+    BusyError,
 )
 READ_MODELS: tuple[type[BaseModel], ...] = (
     SpacecraftFlightDetailed,

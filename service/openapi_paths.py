@@ -202,9 +202,73 @@ def _post_event(
                 "a broken flight rule, or a stale `expected_version`",
             ),
             "413": error("the body is larger than FLIGHTLOG_MAX_BODY_BYTES"),
+            "414": error("the path and query string are too long"),
             "415": error("the body is not application/json", "InvalidInputError"),
             "422": error("the idempotency key was used for another request"),
-            "503": retry_after(error("the database is unavailable")),
+            **_auth_errors(),
+        },
+    }
+
+
+def _auth_errors() -> dict[str, Any]:
+    return {
+        "429": retry_after(
+            error("too many invalid tokens from this address (auth failure rate)")
+        ),
+        "503": retry_after(error("the database is unavailable")),
+    }
+
+
+REBUILD_ID = {"type": "string", "pattern": "^[0-9a-f]{32}$"}
+
+
+def rebuild_paths() -> dict[str, Any]:
+    """``POST /2.2.0/rebuild/`` and the status resource it answers with."""
+    admin = {
+        "401": error("no valid operator token"),
+        "403": error("the token's role is not admin"),
+        **_auth_errors(),
+    }
+    return {
+        "/2.2.0/rebuild/": {
+            "post": {
+                "tags": ["admin"],
+                "operationId": "startRebuild",
+                "summary": "Rebuild every flight document from the log",
+                "description": "Answers at once; the rebuild runs in the "
+                "background and its status resource (`Location`) says when "
+                "it is done. The served documents stay until the swap.",
+                "security": [{"bearerAuth": []}],
+                "responses": {
+                    "202": {
+                        **json_body(ref("RebuildStatus"), "the rebuild, running"),
+                        "headers": {
+                            "Location": {
+                                "description": "the rebuild's status resource",
+                                "schema": {"type": "string"},
+                            }
+                        },
+                    },
+                    "409": error("a rebuild is running already", "BusyError"),
+                    **admin,
+                },
+            }
+        },
+        "/2.2.0/rebuild/{id}/": {
+            "get": {
+                "tags": ["admin"],
+                "operationId": "getRebuild",
+                "summary": "How a rebuild is going",
+                "security": [{"bearerAuth": []}],
+                "parameters": [
+                    {"name": "id", "in": "path", "required": True, "schema": REBUILD_ID}
+                ],
+                "responses": {
+                    "200": json_body(ref("RebuildStatus"), "the rebuild"),
+                    "404": error("no rebuild with this id"),
+                    **admin,
+                },
+            }
         },
     }
 

@@ -22,7 +22,7 @@ from service import browsable, conditional, ll2
 from service.errors import RENDERER, MethodNotAllowed, Renderer, json_response
 from service.keys import CLOCK, READ_MODEL, SETTINGS
 from service.resources import DATABASE
-from service.throttle import RateLimiter
+from service.throttle import RateLimiter, client_address
 
 logger = logging.getLogger(__name__)
 
@@ -181,7 +181,7 @@ def _begin(request: web.Request, title: str) -> _Read:
 
     limiter = request.app.get(THROTTLE)
     if limiter is not None:
-        limiter.admit(_client_address(request))
+        limiter.admit(client_address(request, request.app[SETTINGS].trust_proxy))
     return _Read(query, renderer, _filler(request, query))
 
 
@@ -242,15 +242,6 @@ def _page(
     return web.Response(
         text=body, status=status, headers=dict(headers), content_type="text/html"
     )
-
-
-def _client_address(request: web.Request) -> str:
-    if request.app[SETTINGS].trust_proxy:
-        hops = request.headers.get("X-Forwarded-For", "").split(",")
-        nearest = hops[-1].strip()
-        if nearest:
-            return nearest
-    return request.remote or "unknown"
 
 
 async def _read_headers(request: web.Request, response: web.StreamResponse) -> None:

@@ -45,6 +45,12 @@ class Settings(BaseSettings):
         pattern=r"^\d+/(second|minute|hour|day)$",
         description="per-address read limit such as '15/hour'; unset: no limit",
     )
+    auth_failure_rate: str = Field(
+        default="10/minute",
+        pattern=r"^\d+/(second|minute|hour|day)$",
+        description="failed token checks allowed per client address, such as "
+        "'10/minute'; past it operator requests are answered 429",
+    )
     write_concern: Literal["majority", "1"] = Field(
         default="majority", description="write concern of appends (`majority` or `1`)"
     )

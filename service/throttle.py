@@ -13,6 +13,8 @@ import time
 from collections import deque
 from collections.abc import Callable
 
+from aiohttp import web
+
 from events.errors import Throttled
 
 PERIODS = {"second": 1.0, "minute": 60.0, "hour": 3600.0, "day": 86400.0}
@@ -47,16 +49,30 @@ class RateLimiter:
 
     def admit(self, address: str) -> None:
         """Count a request from ``address``; raise ``Throttled`` over the limit."""
+        wait = self.wait(address)
+        if wait:
+            raise Throttled(wait)
+        self.count(address)
+
+    def wait(self, address: str) -> int:
+        """Seconds until ``address`` may be counted again; 0 now. Counts nothing."""
         now = self._clock()
         self._sweep(now)
+        history = self._window(address, now)
+        if len(history) < self.requests:
+            return 0
+        return max(1, math.ceil(self.period - (now - history[0])))
+
+    def count(self, address: str) -> None:
+        """Count one request (or failure) from ``address``."""
+        now = self._clock()
+        self._window(address, now).append(now)
+
+    def _window(self, address: str, now: float) -> deque[float]:
         history = self._history.setdefault(address, deque())
         while history and history[0] <= now - self.period:
             history.popleft()
-
-        if len(history) >= self.requests:
-            wait = self.period - (now - history[0])
-            raise Throttled(max(1, math.ceil(wait)))
-        history.append(now)
+        return history
 
     def tracked(self) -> int:
         """How many addresses are remembered."""
@@ -71,3 +87,14 @@ class RateLimiter:
         stale = [a for a, h in self._history.items() if not h or h[-1] <= horizon]
         for address in stale:
             del self._history[address]
+
+
+def client_address(request: web.Request, trust_proxy: bool) -> str:
+    """The address limits count: the peer, or behind a trusted proxy the
+    right-most ``X-Forwarded-For`` entry (the one that proxy added)."""
+    if trust_proxy:
+        hops = request.headers.get("X-Forwarded-For", "").split(",")
+        nearest = hops[-1].strip()
+        if nearest:
+            return nearest
+    return request.remote or "unknown"

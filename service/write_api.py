@@ -13,19 +13,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from events.append import Appender, AppendRequest
 from events.envelope import StoredEvent
-from events.errors import (
-    Forbidden,
-    InvalidInput,
-    Unauthenticated,
-    UnsupportedMediaType,
-    field_errors,
-)
+from events.errors import InvalidInput, field_errors
 from events.fields import Instant
 from projections.cache_docs import DocumentCache
+from service.auth import authenticate
 from service.faults import EXIT_AFTER_APPEND, crash_hook
-from service.keys import APPENDED, READ_MODEL
+from service.json_body import read_json_object
+from service.keys import APPENDED, READ_MODEL, SETTINGS
 from service.operators import Operator
-from service.resources import DATABASE, OPERATOR
+from service.resources import DATABASE
 
 logger = logging.getLogger(__name__)
 
@@ -98,39 +94,8 @@ def _handler(kind: str) -> Any:
     return post_event
 
 
-async def authenticate(request: web.Request, role: str) -> Operator:
-    """The operator behind the request's bearer token, allowed ``role``."""
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthenticated(
-            "an operator token is required: Authorization: Bearer <token>"
-        )
-    operator = await request.app[DATABASE].operators.authenticate(token.strip())
-    if operator is None:
-        raise Unauthenticated("the operator token is not valid")
-    if role == "admin" and operator.role != "admin":
-        raise Forbidden(
-            f"operator {operator.name} may not do this; it needs the admin role"
-        )
-    request[OPERATOR] = operator.name
-    return operator
-
-
 async def _body(request: web.Request) -> AppendBody:
-    if request.content_type != "application/json":
-        raise UnsupportedMediaType(request.content_type)
-    raw = await request.read()
-    try:
-        parsed = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise InvalidInput(
-            "the body is not valid UTF-8 JSON", {"body": [str(exc)[:200]]}
-        ) from exc
-    if not isinstance(parsed, dict):
-        raise InvalidInput(
-            "the body must be a JSON object", {"body": ["expected an object"]}
-        )
+    parsed = await read_json_object(request, request.app[SETTINGS].max_body_bytes)
     try:
         return AppendBody.model_validate(parsed)
     except ValidationError as exc:

@@ -93,6 +93,8 @@ async def test_every_public_endpoint_is_described(seeded_apps: Apps) -> None:
         "/metrics",
         "/healthz",
         "/readyz",
+        "/2.2.0/rebuild/",
+        "/2.2.0/rebuild/{id}/",
     }
 
 
