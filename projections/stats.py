@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from events.flight import FlightState
 from events.reference import Astronaut
@@ -89,15 +89,19 @@ def astronaut_stats(
 
 
 class _Spans:
+    """Closed spans summed as ``timedelta`` (exact microseconds), so that the
+    total does not depend on the order the flights are handed over in, as a
+    sum of floats would; open spans are kept for the request to finish."""
+
     def __init__(self, seconds: float = 0.0) -> None:
-        self.seconds = seconds
+        self.closed = timedelta(seconds=seconds)
         self.running: list[datetime] = []
 
     def add(self, start: datetime, end: datetime | None) -> None:
         if end is None:
             self.running.append(start)
         else:
-            self.seconds += (end - start).total_seconds()
+            self.closed += end - start
 
     def elapsed(self) -> Elapsed:
-        return Elapsed(self.seconds, tuple(sorted(self.running)))
+        return Elapsed(self.closed.total_seconds(), tuple(sorted(self.running)))

@@ -380,7 +380,9 @@ def _back_in_time(draw: st.DrawFn, world: World, flight: Flight) -> WrongStep:
     assert flight.last is not None
     stored = flight.last.replace(microsecond=flight.last.microsecond // 1000 * 1000)
     earlier = stored - timedelta(microseconds=draw(st.integers(1, DAY_US)))
-    makes: list[Draw] = [_crew_swap, _launch, _dock, _undock]
+    makes: list[Draw] = [_crew_swap, _launch, _dock]
+    if flight.open_docking is not None:  # else an undock names no docking at all
+        makes.append(_undock)
     step = draw(st.sampled_from(makes))(draw, world, flight)
     return WrongStep(replace(step, occurred_at=earlier), RuleViolation, "time_order")
 
