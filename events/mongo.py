@@ -153,6 +153,14 @@ class MongoEventStore:
         except PyMongoError as exc:
             raise unavailable(exc) from exc
 
+    async def estimated_count(self) -> int:
+        """About how many events the log holds, from the collection's metadata:
+        for progress reports only, never to decide when reading is done."""
+        try:
+            return int(await self._events.estimated_document_count())
+        except PyMongoError as exc:
+            raise unavailable(exc) from exc
+
     async def _find(self, query: dict[str, Any]) -> list[StoredEvent]:
         try:
             cursor = self._events.find(query, sort=[("stream", 1), ("version", 1)])

@@ -12,9 +12,11 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pymongo
 from pymongo import (
     ASCENDING,
     DESCENDING,
@@ -48,6 +50,13 @@ QUEUE_INDEXES = [
     IndexModel([("_id", ASCENDING), ("token", ASCENDING)]),
 ]
 _LEASE_ID = "projector"
+
+
+def patient(seconds: float) -> AbstractContextManager[object]:
+    """Let each database call made in the block (this task and the tasks it
+    starts) take up to ``seconds``: for work that reads or writes a whole
+    collection, which a request's timeout would cut short."""
+    return pymongo.timeout(seconds)
 
 
 class LeaseLost(FlightlogError):
@@ -180,17 +189,7 @@ class MongoReadModel:
         operations = [
             ReplaceOne(
                 {"_id": doc.id, "epoch": {"$lte": epoch}},
-                {
-                    "_id": doc.id,
-                    "epoch": epoch,
-                    "spacecraft": doc.spacecraft,
-                    "astronauts": doc.astronauts,
-                    "dependencies": doc.dependencies,
-                    "detail": doc.detail,
-                    "item": doc.item,
-                    "versions": doc.versions,
-                    "hash": doc.hash,
-                },
+                _stored_document(doc, epoch),
                 upsert=True,
                 hint=ID_INDEX,
             )
@@ -211,6 +210,18 @@ class MongoReadModel:
     async def insert_many(self, documents: list[FlightDocument], epoch: int) -> None:
         """Bulk-insert into an empty (shadow) collection."""
         await self.write(documents, epoch)
+
+    async def insert_fresh(self, documents: list[FlightDocument], epoch: int) -> int:
+        """Insert documents into a collection no one else writes (a rebuild's
+        shadow): plain inserts, with none of ``write``'s epoch conditions."""
+        if not documents:
+            return 0
+        await _guard(
+            self._documents.insert_many(
+                [_stored_document(doc, epoch) for doc in documents], ordered=False
+            )
+        )
+        return len(documents)
 
     async def drop(self) -> None:
         await _guard(self._documents.drop())
@@ -284,9 +295,13 @@ class ProjectionQueue:
         return {found["_id"]: found["version"] async for found in _cursor(cursor)}
 
     async def reset_positions(self, versions: dict[str, int]) -> None:
-        """Replace every position, after a rebuild."""
-        await _guard(self._positions.delete_many({}))
-        await self.record_positions(versions)
+        """Replace every position, after a rebuild. A crash in between leaves
+        fewer positions, never higher ones: reconciling then marks more streams
+        than needed, which costs time and loses nothing."""
+        await _guard(self._positions.drop())  # one call, however many streams
+        if versions:
+            fresh = [{"_id": s, "version": v} for s, v in versions.items()]
+            await _guard(self._positions.insert_many(fresh, ordered=False))
 
 
 class Lease:
@@ -368,3 +383,17 @@ async def _cursor(cursor: Any) -> Any:
             yield found
     except PyMongoError as exc:
         raise unavailable(exc) from exc
+
+
+def _stored_document(doc: FlightDocument, epoch: int) -> dict[str, Any]:
+    return {
+        "_id": doc.id,
+        "epoch": epoch,
+        "spacecraft": doc.spacecraft,
+        "astronauts": doc.astronauts,
+        "dependencies": doc.dependencies,
+        "detail": doc.detail,
+        "item": doc.item,
+        "versions": doc.versions,
+        "hash": doc.hash,
+    }

@@ -20,7 +20,7 @@ from events.mongo import MongoEventStore
 from projections.build import build_document
 from projections.cache import StreamStates
 from projections.documents import Sources
-from projections.mongo import DOCUMENTS, LeaseLost, MongoReadModel
+from projections.mongo import DOCUMENTS, LeaseLost, MongoReadModel, patient
 from projections.projector import Projector
 from projections.store import FlightDocument
 
@@ -43,19 +43,30 @@ async def replay(
     lease_wait: float = 60.0,
     before_swap: Callable[[], Awaitable[None]] | None = None,
     after_fold: Callable[[], Awaitable[None]] | None = None,
+    call_timeout: float = 600.0,
 ) -> int:
     """Rebuild every flight document from the log; returns how many were written.
+
+    Each database call may take up to ``call_timeout`` seconds: reading the
+    whole log and renaming a large collection are not requests.
 
     ``after_fold`` runs once the log is folded and the empty shadow collection
     created; ``before_swap`` once the shadow collection is complete, right
     before it replaces the served documents (fault tests crash the process at
     either point).
     """
-    async with projector.exclusive():
-        written = await _rebuild(
-            projector, store, database, progress, lease_wait, before_swap, after_fold
-        )
-    await projector.drain()  # what was appended during the rebuild
+    with patient(call_timeout):
+        async with projector.exclusive():
+            written = await _rebuild(
+                projector,
+                store,
+                database,
+                progress,
+                lease_wait,
+                before_swap,
+                after_fold,
+            )
+        await projector.drain()  # what was appended during the rebuild
     return written
 
 
@@ -77,7 +88,7 @@ async def _rebuild(
         await shadow.drop()
         await shadow.create_indexes()
 
-        total = await store.count()
+        total = await store.estimated_count()  # the progress bar's end only
         states = StreamStates()
         folded = await _fold(store, states, progress, total)
         if after_fold is not None:
@@ -139,32 +150,63 @@ async def _write_by_launch(
         )
     sources = Sources(flights=states.flights, references=states.references)
     documents: list[FlightDocument] = []
-    written = 0
+    writer = _Pipelined(shadow, epoch)
 
     async def finish(stream: str | None) -> None:
-        nonlocal written
         for flight in waiting.pop(stream, []) if stream else []:
             documents.append(build_document(flight, sources))
         states.references.pop(stream or "", None)
         if len(documents) >= WRITE_BATCH or (stream is None and documents):
-            await shadow.write(documents, epoch)
-            written += len(documents)
+            await writer.send(documents.copy())
             documents.clear()
             if progress:
-                progress("write", written, len(flights))
+                progress("write", writer.sent, len(flights))
 
-    current: str | None = None
-    async for batch in store.read_all(READ_BATCH, LAUNCHES):
-        for event in batch:
-            if event.stream != current:
-                await finish(current)
-                current = event.stream
-            states.apply([event])
-    await finish(current)
-    for stream in list(waiting):  # flights whose launch is missing: raises as before
-        await finish(stream)
-    await finish(None)
-    return written
+    try:
+        current: str | None = None
+        async for batch in store.read_all(READ_BATCH, LAUNCHES):
+            for event in batch:
+                if event.stream != current:
+                    await finish(current)
+                    current = event.stream
+                states.apply([event])
+        await finish(current)
+        for stream in list(waiting):  # flights whose launch is missing: raises
+            await finish(stream)
+        await finish(None)
+        await writer.wait()
+    finally:
+        writer.cancel()
+    return writer.written
+
+
+class _Pipelined:
+    """Inserts one batch into the shadow collection while the next is built,
+    so that the server stores while this process folds and encodes; at most
+    one batch is in flight."""
+
+    def __init__(self, shadow: MongoReadModel, epoch: int) -> None:
+        self._shadow = shadow
+        self._epoch = epoch
+        self._in_flight: asyncio.Task[int] | None = None
+        self.sent = 0
+        self.written = 0
+
+    async def send(self, documents: list[FlightDocument]) -> None:
+        await self.wait()
+        insert = self._shadow.insert_fresh(documents, self._epoch)
+        self._in_flight = asyncio.create_task(insert)
+        self.sent += len(documents)
+
+    async def wait(self) -> None:
+        """Return once the batch in flight is stored (raising what it raised)."""
+        if self._in_flight is not None:
+            task, self._in_flight = self._in_flight, None
+            self.written += await task
+
+    def cancel(self) -> None:
+        if self._in_flight is not None:
+            self._in_flight.cancel()
 
 
 async def _acquire(lease: object, wait: float) -> None:

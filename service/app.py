@@ -12,6 +12,7 @@ from aiohttp import web
 
 from events.errors import Unavailable
 from projections.cache_docs import DocumentCache
+from projections.mongo import patient
 from projections.store import ReadModel
 from service.auth import add_auth
 from service.database import Database, open_database
@@ -106,7 +107,12 @@ def _document_cache(settings: Settings, key: web.AppKey[ReadModel]):  # type: ig
 
 def _healer(settings: Settings):  # type: ignore[no-untyped-def]
     async def context(app: web.Application) -> AsyncIterator[None]:
-        task = asyncio.create_task(heal_forever(app[DATABASE], settings.heal_interval))
+        healing = heal_forever(
+            app[DATABASE],
+            settings.heal_interval,
+            batch_timeout=settings.batch_timeout_ms / 1000,
+        )
+        task = asyncio.create_task(healing)
         yield
         task.cancel()
         with suppress(asyncio.CancelledError):
@@ -116,7 +122,10 @@ def _healer(settings: Settings):  # type: ignore[no-untyped-def]
 
 
 async def heal_forever(
-    database: Database, interval: float, reconcile_every: int = RECONCILE_EVERY
+    database: Database,
+    interval: float,
+    reconcile_every: int = RECONCILE_EVERY,
+    batch_timeout: float = 600.0,
 ) -> None:
     """Project what crashed appends left behind: at start, then every interval.
 
@@ -131,7 +140,8 @@ async def heal_forever(
         try:
             await database.ensure_indexes()
             if countdown == 0:
-                await reconcile(database)
+                with patient(batch_timeout):  # it reads the heads of the whole log
+                    await reconcile(database)
                 countdown = reconcile_every
             countdown -= 1
             await database.projector.drain()

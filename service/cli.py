@@ -182,6 +182,8 @@ def replay() -> None:
     from projections.replay import replay as rebuild
     from service.faults import EXIT_DURING_REPLAY, EXIT_REPLAY_FOLDED, crash_hook
 
+    call_timeout = _settings().batch_timeout_ms / 1000
+
     async def work(database: Database) -> None:
         with _progress("replay") as tick:
             written = await rebuild(
@@ -191,6 +193,7 @@ def replay() -> None:
                 progress=lambda phase, done, total: tick(),
                 before_swap=crash_hook(EXIT_DURING_REPLAY),
                 after_fold=crash_hook(EXIT_REPLAY_FOLDED),
+                call_timeout=call_timeout,
             )
         click.echo(f"replay: {written} flight documents rebuilt")
 

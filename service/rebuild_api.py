@@ -24,7 +24,7 @@ from projections.cache_docs import DocumentCache
 from projections.replay import replay
 from service.auth import authenticate
 from service.errors import compact_json, json_response
-from service.keys import READ_MODEL
+from service.keys import READ_MODEL, SETTINGS
 from service.rebuilds import BEAT, Rebuild, RebuildLog
 from service.resources import DATABASE
 
@@ -79,7 +79,12 @@ async def _rebuild(app: web.Application, rebuild_id: str) -> None:
     log = app[REBUILDS]
     beating = asyncio.create_task(_beat(log, rebuild_id))
     try:
-        written = await replay(database.projector, database.events, database.handle)
+        written = await replay(
+            database.projector,
+            database.events,
+            database.handle,
+            call_timeout=app[SETTINGS].batch_timeout_ms / 1000,
+        )
     except asyncio.CancelledError:
         await _quietly(log.fail(rebuild_id))
         raise

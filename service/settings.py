@@ -62,6 +62,12 @@ class Settings(BaseSettings):
         ge=100,
         description="milliseconds before a database call gives up (503)",
     )
+    batch_timeout_ms: int = Field(
+        default=600_000,
+        ge=100,
+        description="milliseconds a database call of background work (a rebuild, "
+        "reconciling the log with the documents) may take",
+    )
     projection_wait: float = Field(
         default=5.0, ge=0, description="seconds a POST waits for its projection"
     )
