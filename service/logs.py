@@ -11,6 +11,8 @@ from typing import Any
 from service.request_log import RequestIdFilter
 from service.settings import Settings
 
+COMMANDS = "pymongo.command"
+
 
 class _JsonLines(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
@@ -45,3 +47,6 @@ def configure(settings: Settings) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level.upper())
+    # pymongo logs each command with its documents (event bodies among them)
+    # at DEBUG; its other loggers name only servers, timings and failures.
+    logging.getLogger(COMMANDS).setLevel(max(root.level, logging.INFO))
