@@ -108,11 +108,12 @@ class MongoEventStore:
         """The events above each stream's given version."""
         if not positions:
             return []
-        clauses = [
-            {"stream": stream, "version": {"$gt": after}}
-            for stream, after in positions.items()
-        ]
-        return await self._find({"$or": clauses})
+        # One $in over the index's first key has bounds on every server; an $or
+        # of (stream, version) ranges is not planned on some, and hinting it
+        # makes them scan the whole index. Streams are short: the versions
+        # already held are dropped here rather than in the query.
+        found = await self._find({"stream": {"$in": sorted(positions)}})
+        return [event for event in found if event.version > positions[event.stream]]
 
     async def read_all(
         self, batch_size: int = 1000, between: tuple[str, str] | None = None
@@ -163,8 +164,8 @@ class MongoEventStore:
 
     async def _find(self, query: dict[str, Any]) -> list[StoredEvent]:
         try:
+            # Not hinted: a hint costs some servers the query's index bounds.
             cursor = self._events.find(query, sort=[("stream", 1), ("version", 1)])
-            cursor = cursor.hint([("stream", 1), ("version", 1)])  # $or is not planned
             return [_stored(document) async for document in cursor]
         except PyMongoError as exc:
             raise unavailable(exc) from exc

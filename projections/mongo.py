@@ -87,13 +87,17 @@ class MongoReadModel:
     async def page(
         self, spacecraft: int | None, offset: int, limit: int, detailed: bool
     ) -> Page:
-        # Count and skip over index keys only (hinted: the planner may scan),
-        # then fetch just the page's documents.
-        query, index = _listing(spacecraft)
+        # Count and skip over index keys only, then fetch just the page's
+        # documents. Only the whole listing is hinted (to the _id index, which
+        # the planner may pass over without a filter); a filtered one is planned
+        # on the spacecraft index, and a hint would cost some servers its bounds.
+        query = {} if spacecraft is None else {"spacecraft": spacecraft}
+        hinted = {"hint": ID_INDEX} if spacecraft is None else {}
         shape = "detail" if detailed else "item"
-        count = await _guard(self._documents.count_documents(query, hint=index))
+        count = await _guard(self._documents.count_documents(query, **hinted))
         cursor = self._documents.find(query, {"_id": 1}, sort=[("_id", DESCENDING)])
-        cursor = cursor.hint(index)
+        if hinted:
+            cursor = cursor.hint(ID_INDEX)
         keys = [
             found["_id"]
             for found in await _guard(cursor.skip(offset).limit(limit).to_list(limit))
@@ -149,7 +153,7 @@ class MongoReadModel:
 
     async def has_spacecraft(self, spacecraft: int) -> bool:
         cursor = self._documents.find({"spacecraft": spacecraft}, {"_id": 1})
-        found = await _guard(cursor.hint(SPACECRAFT_INDEX).limit(1).to_list(1))
+        found = await _guard(cursor.limit(1).to_list(1))
         return bool(found)
 
     async def dependents(self, streams: list[str]) -> set[int]:
@@ -362,12 +366,6 @@ class Lease:
                 hint=ID_INDEX,
             )
         )
-
-
-def _listing(spacecraft: int | None) -> tuple[dict[str, Any], list[Any]]:
-    if spacecraft is None:
-        return {}, ID_INDEX
-    return {"spacecraft": spacecraft}, SPACECRAFT_INDEX
 
 
 async def _guard(awaitable: Any) -> Any:
