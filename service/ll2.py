@@ -8,6 +8,7 @@ Django REST framework does with LL2's configuration.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -114,8 +115,14 @@ def format_suffix(query: Query) -> str:
 
 def negotiate(query: Query, accept: str | None) -> Renderer:
     """Pick JSON or the browsable page from ``?format=`` and ``Accept``."""
+    return _negotiate(query.last("format"), accept)
+
+
+# Clients send few distinct Accept headers: the answer is kept for the most
+# recent (a bounded number, so that made-up headers cannot grow it).
+@functools.lru_cache(maxsize=256)
+def _negotiate(wanted_format: str | None, accept: str | None) -> Renderer:
     candidates = RENDERERS
-    wanted_format = query.last("format")
     if wanted_format:
         candidates = tuple(r for r in RENDERERS if r[0] == wanted_format)
         if not candidates:
@@ -130,6 +137,7 @@ def negotiate(query: Query, accept: str | None) -> Renderer:
     raise NotAcceptable(NOT_ACCEPTABLE)
 
 
+@functools.lru_cache(maxsize=256)
 def self_base(
     scheme: str,
     host: str,

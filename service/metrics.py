@@ -54,7 +54,22 @@ class Metrics:
 
     registry: CollectorRegistry = field(default_factory=CollectorRegistry)
 
+    def answered(self, method: str, route: str, status: int, elapsed: float) -> None:
+        """Count and time one answer. The labelled children are kept: looking
+        them up by label values on every request costs more than the counting."""
+        key = (method, route, status)
+        children = self._children.get(key)
+        if children is None:
+            children = (
+                self.requests.labels(method, route, str(status)),
+                self.latency.labels(method, route),
+            )
+            self._children[key] = children
+        children[0].inc()
+        children[1].observe(elapsed)
+
     def __post_init__(self) -> None:
+        self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
         on = self.registry
         ProcessCollector(registry=on)
         PlatformCollector(registry=on)
@@ -198,8 +213,7 @@ async def request_metrics_middleware(
     finally:
         route = route_of(request)
         elapsed = time.perf_counter() - started
-        metrics.requests.labels(request.method, route, str(status)).inc()
-        metrics.latency.labels(request.method, route).observe(elapsed)
+        metrics.answered(request.method, route, status, elapsed)
         appended = request.get(APPENDED)
         if appended is not None:
             metrics.appended.labels(appended).inc()
