@@ -93,6 +93,9 @@ def write_results(
             parts += [
                 f"| `{f.name}` | {f.own:.0%} | {f.total:.0%} |" for f in row.profile
             ]
+            if row.spent:
+                parts += ["", "| where the samples went | share |", "| --- | ---: |"]
+                parts += [f"| {name} | {share:.0%} |" for name, share in row.spent]
             parts.append("")
     parts += [
         "## Reproduce",

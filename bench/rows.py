@@ -23,6 +23,8 @@ class Row:
     notes: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)  # goals missed, and by how much
     profile: list[Frame] = field(default_factory=list)
+    # Shares of the profile's samples by this project's function (or library).
+    spent: list[tuple[str, float]] = field(default_factory=list)
     peak_mb: float | None = None  # the rebuild's median peak RSS
 
     def ratios(self) -> list[float]:
