@@ -86,6 +86,8 @@ def _is_secret(field: str) -> bool:
 def _shown(value: Any) -> str:
     if value is None:
         return "(unset)"
+    if value == "":
+        return "(empty)"
     if isinstance(value, SecretStr):
         return mask_uri(value.get_secret_value())
     if isinstance(value, bool):
@@ -96,6 +98,8 @@ def _shown(value: Any) -> str:
 def _default(value: Any) -> str:
     if value is None:
         return "unset"
+    if value == "":
+        return "empty"
     if isinstance(value, bool):
         return "`true`" if value else "`false`"
     if isinstance(value, Path | str | int | float):

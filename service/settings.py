@@ -31,9 +31,10 @@ class Settings(BaseSettings):
         default=8080, ge=1, le=65535, description="port `serve` listens on"
     )
     upstream_url: str = Field(
-        default="https://ll.thespacedevs.com",
-        description="base of links to LL2 resources this service does not serve; "
-        "empty: link them to this service too",
+        default="",
+        description="base of links to the LL2 resources this service does not "
+        "serve, such as `https://ll.thespacedevs.com`; empty: every link is built "
+        "from the request's scheme and host",
     )
     trust_proxy: bool = Field(
         default=False,

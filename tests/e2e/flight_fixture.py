@@ -3,7 +3,6 @@
 from typing import Any
 
 API = "/2.2.0"
-UP = "https://ll.thespacedevs.com/2.2.0"
 LAUNCH_ID = "11111111-2222-3333-4444-555555555555"
 
 REFERENCES: list[tuple[str, str, dict[str, Any]]] = [
@@ -106,15 +105,17 @@ STEPS: list[tuple[str, str, dict[str, Any]]] = [
 ]
 
 
-def expected(step: int, host: str) -> dict[str, Any]:
+def expected(step: int, host: str, upstream: str | None = None) -> dict[str, Any]:
     """The detail document after ``step`` events (1-based), the clock at
-    2026-12-01T12:00:00Z."""
+    2026-12-01T12:00:00Z; links on ``host``, those of other resources than the
+    flight on ``upstream`` when one is configured."""
+    up = f"{upstream or host}{API}"
     landed = step >= 4
     time_in_space = ["P30DT12H", "P30DT12H", "P30DT12H", "P4DT12H"][step - 1]
     time_docked = ["P0D", "P30DT6H", "P4D", "P4D"][step - 1]
     astronaut = {
         "id": 801,
-        "url": f"{UP}/astronaut/801/",
+        "url": f"{up}/astronaut/801/",
         "name": "Ada Test",
         "type": {"id": 2, "name": "Government"},
         "in_space": not landed,
@@ -122,7 +123,7 @@ def expected(step: int, host: str) -> dict[str, Any]:
         "status": {"id": 1, "name": "Active"},
         "agency": {
             "id": 701,
-            "url": f"{UP}/agencies/701/",
+            "url": f"{up}/agencies/701/",
             "name": "Test Agency",
             "type": "Government",
         },
@@ -144,7 +145,7 @@ def expected(step: int, host: str) -> dict[str, Any]:
             "astronaut": astronaut,
         }
     ]
-    station = {"id": 901, "url": f"{UP}/spacestation/901/", "name": "Test Station"}
+    station = {"id": 901, "url": f"{up}/spacestation/901/", "name": "Test Station"}
     dockings = (
         []
         if step < 2
@@ -179,7 +180,7 @@ def expected(step: int, host: str) -> dict[str, Any]:
         "landing_crew": crew if landed else [],
         "spacecraft": {
             "id": 501,
-            "url": f"{UP}/spacecraft/501/",
+            "url": f"{up}/spacecraft/501/",
             "name": "Test Capsule 1",
             "serial_number": "TC-1",
             "is_placeholder": False,
@@ -192,12 +193,12 @@ def expected(step: int, host: str) -> dict[str, Any]:
             "description": "",
             "spacecraft_config": {
                 "id": 601,
-                "url": f"{UP}/config/spacecraft/601/",
+                "url": f"{up}/config/spacecraft/601/",
                 "name": "Capsule",
                 "type": {"id": 2, "name": "Capsule"},
                 "agency": {
                     "id": 701,
-                    "url": f"{UP}/agencies/701/",
+                    "url": f"{up}/agencies/701/",
                     "name": "Test Agency",
                     "featured": False,
                     "type": "Government",
@@ -232,7 +233,7 @@ def expected(step: int, host: str) -> dict[str, Any]:
         },
         "launch": {
             "id": LAUNCH_ID,
-            "url": f"{UP}/launch/{LAUNCH_ID}/",
+            "url": f"{up}/launch/{LAUNCH_ID}/",
             "slug": "",
             "name": "Rocket | Test 1",
             "status": None,

@@ -31,7 +31,9 @@ from service.settings import Settings
 Client = TestClient[web.Request, web.Application]
 
 REFERENCE_325 = "flight_325.json"
-UPSTREAM = "https://ll.thespacedevs.com"
+# LL2's host: the reference capture's links are on it, and the tests that
+# check FLIGHTLOG_UPSTREAM_URL configure it as the upstream.
+LL2 = "https://ll.thespacedevs.com"
 
 # What the seed holds (seed/README.md), newest id first as the list serves it.
 ENDEAVOUR = 40
@@ -75,17 +77,18 @@ def served_325(base: str, upstream: str, fmt: str | None) -> Any:
     """The reference capture as this service serves it at ``base``.
 
     The capture's links are LL2's with ``?format=api``; here the flight links
-    to ``base``, everything else to ``upstream``, and every link carries the
-    request's ``format`` (none when ``fmt`` is None).
+    to ``base``, everything else to ``upstream`` (``base`` too with the default
+    settings), and every link carries the request's ``format`` (none when
+    ``fmt`` is None).
     """
-    own = f"{UPSTREAM}/2.2.0/spacecraft/flight/"
+    own = f"{LL2}/2.2.0/spacecraft/flight/"
     suffix = "" if fmt is None else f"?format={fmt}"
 
     def moved(key: str, value: Any) -> Any:
         if key != "url":
             return value
-        assert value.startswith(UPSTREAM) and value.endswith("/?format=api"), value
-        path = value.removeprefix(UPSTREAM).removesuffix("?format=api") + suffix
+        assert value.startswith(LL2) and value.endswith("/?format=api"), value
+        path = value.removeprefix(LL2).removesuffix("?format=api") + suffix
         return (base if value.startswith(own) else upstream) + path
 
     return _rebuild(reference_325(), moved)

@@ -21,8 +21,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from tests.e2e.seeded import (
+    LL2,
     SEEDED_FLIGHTS,
-    UPSTREAM,
     Apps,
     compact,
     reference_325,
@@ -498,11 +498,12 @@ def differences(served: Any, wanted: Any) -> list[str]:
 
 
 @pytest.mark.parametrize("prefix", ["", "/api"])
-async def test_flight_325_is_its_reference_with_links_upstream(
-    api: Client, prefix: str
+async def test_flight_325_is_its_reference_with_links_upstream_when_configured(
+    seeded_apps: Apps, prefix: str
 ) -> None:
+    api = await seeded_apps.shared(upstream_url=LL2)
     base = f"http://{api.host}:{api.port}"
-    wanted = served_325(base, UPSTREAM, "json")
+    wanted = served_325(base, LL2, "json")
 
     response = await api.get(f"{prefix}/2.2.0/spacecraft/flight/325/?format=json")
     body = await response.read()
@@ -512,29 +513,29 @@ async def test_flight_325_is_its_reference_with_links_upstream(
     assert body == compact(wanted).encode()
 
 
+@pytest.mark.parametrize("prefix", ["", "/api"])
 @pytest.mark.parametrize("fmt", ["json", "", None])
-async def test_flight_325_is_its_reference_on_this_host_without_upstream(
-    seeded_apps: Apps, fmt: str | None
+async def test_flight_325_is_its_reference_on_this_host_by_default(
+    api: Client, fmt: str | None, prefix: str
 ) -> None:
-    api = await seeded_apps.shared(upstream_url="")
     base = f"http://{api.host}:{api.port}"
     wanted = served_325(base, base, fmt)
 
     query = "" if fmt is None else f"?format={fmt}"
-    response = await api.get(f"/2.2.0/spacecraft/flight/325/{query}")
+    response = await api.get(f"{prefix}/2.2.0/spacecraft/flight/325/{query}")
     body = await response.read()
 
     assert response.status == 200
     assert differences(json.loads(body), wanted) == []
     assert body == compact(wanted).encode()
-    assert UPSTREAM.encode() not in body
+    assert LL2.encode() not in body
 
 
 async def test_flight_325_on_its_browsable_page_shows_the_reference(
     api: Client,
 ) -> None:
     base = f"http://{api.host}:{api.port}"
-    wanted = served_325(base, UPSTREAM, "api")
+    wanted = served_325(base, base, "api")
 
     response = await api.get("/2.2.0/spacecraft/flight/325/?format=api")
     page = await response.text()

@@ -29,8 +29,8 @@ from tests.e2e.flight_fixture import REFERENCES, STEPS, expected
 from tests.e2e.seeded import (
     ENDEAVOUR,
     ENDEAVOUR_FLIGHTS,
+    LL2,
     SEEDED_FLIGHTS,
-    UPSTREAM,
     Apps,
     compact,
     reference_325,
@@ -471,9 +471,8 @@ async def test_last_page_like_the_observed_lldev_page(api: Client) -> None:
     ],
 )
 async def test_urls_are_absolute_routes_of_their_resource(
-    seeded_apps: Apps, path: str
+    api: Client, path: str
 ) -> None:
-    api = await seeded_apps.shared(upstream_url="")
     base = base_of(api)
 
     answer = await fetch(api, DETAIL_325)
@@ -487,7 +486,7 @@ async def test_urls_are_absolute_routes_of_their_resource(
 async def test_links_follow_each_requests_own_host(
     seeded_apps: Apps, trust: bool
 ) -> None:
-    api = await seeded_apps.shared(trust_proxy=trust, upstream_url="")
+    api = await seeded_apps.shared(trust_proxy=trust)
     header = "X-Forwarded-Host" if trust else "Host"
 
     for _ in range(2):
@@ -499,15 +498,22 @@ async def test_links_follow_each_requests_own_host(
                 assert all(url.startswith(f"http://{host}/") for url in found if url)
 
 
+@pytest.mark.parametrize("upstream", [None, LL2], ids=["default", "upstream"])
 @pytest.mark.parametrize("fmt", ["json", "api", ""])
-async def test_every_url_echoes_the_format_parameter(api: Client, fmt: str) -> None:
+async def test_every_url_echoes_the_format_parameter(
+    seeded_apps: Apps, fmt: str, upstream: str | None
+) -> None:
+    configured = {} if upstream is None else {"upstream_url": upstream}
+    api = await seeded_apps.shared(**configured)
+
     listed = await fetch(api, f"{LIST}?format=json&limit=100&format={fmt}")
     detail = await fetch(api, f"{DETAIL_325}?format={fmt}")
 
     found = urls(shown_json(listed))
     assert len(found) > 100
     assert all(url.endswith(f"/?format={fmt}") for url in found)
-    assert shown_json(detail) == served_325(base_of(api), UPSTREAM, fmt)
+    base = base_of(api)
+    assert shown_json(detail) == served_325(base, upstream or base, fmt)
 
 
 @pytest.mark.parametrize(
@@ -518,7 +524,7 @@ async def test_urls_echo_no_parameter_but_format(api: Client, query: str) -> Non
     detail = await fetch(api, f"{DETAIL_325}?{query}&spacecraft=40")
     listed = await fetch(api, f"{LIST}?{query}&spacecraft=153&mode=detailed")
 
-    wanted = served_325(base_of(api), UPSTREAM, "json")
+    wanted = served_325(base_of(api), base_of(api), "json")
     assert detail == Answer(200, JSON_READ, compact(wanted).encode())
     assert listed.json()["results"] == [wanted]
 
@@ -528,16 +534,15 @@ async def test_without_format_urls_end_in_a_slash(api: Client, query: str) -> No
     detail = await fetch(api, f"{DETAIL_325}{query}")
     listed = await fetch(api, f"{LIST}{query}")
 
-    wanted = served_325(base_of(api), UPSTREAM, None)
+    wanted = served_325(base_of(api), base_of(api), None)
     assert detail == Answer(200, JSON_READ, compact(wanted).encode())
     found = urls(listed.json())
     assert found and all(url.endswith("/") for url in found)
 
 
 async def test_urls_that_are_not_api_routes_are_never_rewritten(
-    seeded_apps: Apps,
+    api: Client,
 ) -> None:
-    api = await seeded_apps.shared(upstream_url="")
     reference = dict(leaves(reference_325()))
 
     answer = await fetch(api, f"{DETAIL_325}?format=api&format=json")
@@ -557,10 +562,12 @@ async def test_urls_that_are_not_api_routes_are_never_rewritten(
 @pytest.mark.parametrize(
     ("setting", "upstream"),
     [
-        (None, UPSTREAM),
+        (None, None),
         ("", None),
+        (LL2, LL2),
         ("https://mirror.example/", "https://mirror.example"),
     ],
+    ids=["default", "empty", "ll2", "mirror"],
 )
 async def test_flights_link_here_and_the_rest_upstream(
     seeded_apps: Apps, setting: str | None, upstream: str | None
@@ -591,7 +598,7 @@ async def test_flights_link_here_and_the_rest_upstream(
 async def test_forwarded_headers_build_links_only_when_the_proxy_is_trusted(
     seeded_apps: Apps, trust: bool, proto: str, host: str, seen: str
 ) -> None:
-    api = await seeded_apps.shared(trust_proxy=trust, upstream_url="")
+    api = await seeded_apps.shared(trust_proxy=trust)
     forwarded = {"X-Forwarded-Proto": proto, "X-Forwarded-Host": host}
     base = seen if trust else base_of(api)
 

@@ -429,6 +429,26 @@ async def test_format_json_is_echoed_in_every_url_and_nothing_else(
     )
 
 
+@pytest.mark.parametrize(
+    ("setting", "upstream"),
+    [(None, BASE), ("https://up.example/", "https://up.example")],
+    ids=["default", "configured"],
+)
+async def test_links_of_other_resources_follow_the_upstream_setting(
+    make_client: MakeClient, setting: str | None, upstream: str
+) -> None:
+    default = Settings.model_fields["upstream_url"].default
+    api = await make_client(upstream_url=default if setting is None else setting)
+
+    _, _, body = await fetch(api, LIST + "?format=json&limit=1")
+
+    assert default == ""
+    assert body.decode() == (
+        f'{{"count":5,"next":"{BASE}{LIST}?format=json&limit=1&offset=1",'
+        f'"previous":null,"results":[{item_text(5, "?format=json", upstream)}]}}'
+    )
+
+
 @pytest.mark.parametrize("query", ["format=xml", "format=JSON", "format=yaml"])
 async def test_unknown_format_is_not_found(api: Client, query: str) -> None:
     status, headers, body = await fetch(api, f"{LIST}?{query}")

@@ -85,6 +85,9 @@ def test_config_prints_every_setting_with_the_password_masked() -> None:
     assert re.search(
         r"^FLIGHTLOG_HOST +127\.0\.0\.1  \(default\)$", result.stdout, re.M
     )
+    assert re.search(
+        r"^FLIGHTLOG_UPSTREAM_URL +\(empty\)  \(default\)$", result.stdout, re.M
+    )
     assert "hunter2" not in result.stdout
 
 
@@ -97,6 +100,7 @@ def test_config_as_json_reads_a_dot_env_file(tmp_path: Path) -> None:
     shown = json.loads(result.stdout)
     assert shown["FLIGHTLOG_DATABASE"] == "from_dotenv"
     assert shown["MONGODB_URI"] == "(unset)"
+    assert shown["FLIGHTLOG_UPSTREAM_URL"] == "(empty)"
     assert list(shown) == [name for name, _, _ in effective(Settings())]
 
 
