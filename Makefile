@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 run: install
 	$(BIN)/flightlog seed
-	$(BIN)/flightlog serve --host 127.0.0.1 --port 8080
+	$(BIN)/flightlog serve
 
 test: install
 	$(BIN)/python -m pytest -q

@@ -1,7 +1,7 @@
 """The ``flightlog`` command line.
 
-Exit codes: 0 success, 1 failure (message on stderr), 2 usage error,
-3 database unavailable.
+Exit codes: 0 success, 1 refused or failed (message on stderr), 2 usage or
+configuration error, 3 database unavailable.
 """
 
 from __future__ import annotations
@@ -9,10 +9,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
+import socket
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 from aiohttp import web
@@ -44,6 +46,12 @@ def _configure_logging(settings: Settings) -> None:
     configure(settings)
 
 
+def _refuse(message: str) -> NoReturn:
+    """One line on stderr and exit code 1."""
+    click.echo(f"error: {message}", err=True)
+    raise SystemExit(1)
+
+
 def _run(work: Callable[[Database], Awaitable[T]]) -> T:
     settings = _settings()
     _configure_logging(settings)
@@ -67,7 +75,7 @@ def _run(work: Callable[[Database], Awaitable[T]]) -> T:
 
 
 EXIT_CODES = (
-    "Exit codes: 0 success, 1 refused (message on stderr), "
+    "Exit codes: 0 success, 1 refused or failed (message on stderr), "
     "2 usage or configuration error, 3 database unavailable."
 )
 
@@ -108,13 +116,39 @@ def serve(host: str | None, port: int | None) -> None:
 
     settings = _settings()
     _configure_logging(settings)
+    sockets = _listen(host or settings.host, port or settings.port)
     web.run_app(
         create_app(settings),
-        host=host or settings.host,
-        port=port or settings.port,
+        sock=sockets,
         print=lambda text: logger.info(text.strip()),
         access_log=None,
     )
+
+
+def _listen(host: str, port: int) -> list[socket.socket]:
+    """Listening sockets on every address ``host`` names (all for an empty host).
+
+    Bound here, before the application starts, so that a busy port or an
+    unknown host is one line on stderr and exit code 1 rather than a
+    traceback from inside the event loop.
+    """
+    try:
+        found = socket.getaddrinfo(
+            host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )
+        addresses = dict.fromkeys((info[0], info[4]) for info in found)
+        return [socket.create_server(at, family=kind) for kind, at in addresses]
+    except OSError as exc:
+        shown = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        _refuse(f"cannot listen on {shown}: {_reason(exc)}")
+
+
+def _reason(exc: OSError) -> str:
+    # The errno's own text ("Address already in use"); resolver errors carry
+    # negative codes whose text is in ``strerror``.
+    if exc.errno is not None and exc.errno > 0:
+        return os.strerror(exc.errno)
+    return exc.strerror or str(exc)
 
 
 @main.command()

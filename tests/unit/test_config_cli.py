@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import click
@@ -16,6 +20,7 @@ from service.configuration import effective, env_name, mask_uri, settings_table
 from service.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
+FLIGHTLOG = str(Path(sys.executable).parent / "flightlog")
 
 
 @pytest.fixture(autouse=True)
@@ -201,3 +206,46 @@ def test_progress_bars_only_on_a_terminal(
     else:
         assert progress._bar is None
         assert stream.getvalue() == ""
+
+
+def test_make_run_leaves_host_and_port_to_the_settings() -> None:
+    makefile = (REPO / "Makefile").read_text(encoding="utf-8")
+
+    recipe = makefile.split("\nrun: install\n", 1)[1].split("\n\n", 1)[0]
+
+    assert recipe.splitlines() == [
+        "\t$(BIN)/flightlog seed",
+        "\t$(BIN)/flightlog serve",
+    ]
+
+
+@pytest.mark.parametrize("flags", [False, True], ids=["settings", "options"])
+def test_serve_on_a_busy_port_is_one_line_and_exit_code_1(
+    tmp_path: Path, flags: bool
+) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("FLIGHTLOG_")}
+        # A database that is never reached: the port is refused before.
+        env |= {"MONGODB_URI": "mongodb://127.0.0.1:9/", "FLIGHTLOG_PORT": "1"}
+        if flags:
+            args = ["--host", "127.0.0.1", "--port", str(port)]
+        else:
+            args = []
+            env |= {"FLIGHTLOG_HOST": "127.0.0.1", "FLIGHTLOG_PORT": str(port)}
+
+        done = subprocess.run(
+            [FLIGHTLOG, "serve", *args],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    assert (done.returncode, done.stdout, done.stderr) == (
+        1,
+        "",
+        f"error: cannot listen on 127.0.0.1:{port}: Address already in use\n",
+    )
