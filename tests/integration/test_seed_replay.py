@@ -1,6 +1,10 @@
 """The seeded database: replay rebuilds exactly what incremental projection built."""
 
+import logging
+import re
 from typing import Any
+
+import pytest
 
 from events.append import Appender
 from projections.replay import replay
@@ -46,3 +50,19 @@ async def test_seeding_twice_appends_nothing(database: Any) -> None:
     report = await load_seed(appender, database.events)
     assert report.appended == 0
     assert await database.events.count() == count == 386
+
+
+async def test_the_rebuild_line_counts_every_event_read(
+    database: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    await seeded(database)
+
+    with caplog.at_level(logging.INFO, logger="projections.replay"):
+        await replay(database.projector, database.events, database.handle)
+
+    lines = [r.getMessage() for r in caplog.records if r.name == "projections.replay"]
+    assert len(lines) == 1
+    # 386 events: 362 in the streams folded first, 24 in the launch streams.
+    assert re.fullmatch(
+        r"projection rebuilt documents=22 events=386 elapsed_ms=\d+", lines[0]
+    )
