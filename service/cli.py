@@ -40,10 +40,10 @@ def _settings() -> Settings:
         raise SystemExit(2) from exc
 
 
-def _configure_logging(settings: Settings) -> None:
+def _configure_logging(settings: Settings, batch: bool = False) -> None:
     from service.logs import configure
 
-    configure(settings)
+    configure(settings, batch=batch)
 
 
 def _refuse(message: str) -> NoReturn:
@@ -54,7 +54,7 @@ def _refuse(message: str) -> NoReturn:
 
 def _run(work: Callable[[Database], Awaitable[T]]) -> T:
     settings = _settings()
-    _configure_logging(settings)
+    _configure_logging(settings, batch=True)
 
     async def main() -> T:
         database = open_database(settings)

@@ -34,8 +34,13 @@ class _JsonLines(logging.Formatter):
         return json.dumps(line, ensure_ascii=False)
 
 
-def configure(settings: Settings) -> None:
-    """Human lines on a terminal, JSON lines when configured."""
+def configure(settings: Settings, batch: bool = False) -> None:
+    """Human lines on a terminal, JSON lines when configured.
+
+    ``batch`` is for the commands that print their own summary (seed,
+    import-ll2, replay, token): below DEBUG they log warnings and errors
+    only, so that hundreds of appends are not hundreds of lines.
+    """
     handler = logging.StreamHandler(sys.stderr)
     if settings.log_format == "json":
         handler.setFormatter(_JsonLines())
@@ -46,7 +51,10 @@ def configure(settings: Settings) -> None:
     handler.addFilter(RequestIdFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(settings.log_level.upper())
+    level = logging.getLevelName(settings.log_level.upper())
+    if batch and level > logging.DEBUG:
+        level = max(level, logging.WARNING)
+    root.setLevel(level)
     # pymongo logs each command with its documents (event bodies among them)
     # at DEBUG; its other loggers name only servers, timings and failures.
     logging.getLogger(COMMANDS).setLevel(max(root.level, logging.INFO))

@@ -75,13 +75,22 @@ class ServeProcess:
     def url(self) -> str:
         return f"http://{HOST}:{self.port}"
 
-    def start(self) -> ServeProcess:
-        """Launch the process; ``ready()`` waits until it answers."""
+    def start(self, by_settings: bool = False) -> ServeProcess:
+        """Launch the process; ``ready()`` waits until it answers.
+
+        With ``by_settings`` it is started as ``make run`` starts it, without
+        options: the port is given as ``FLIGHTLOG_PORT``, the host is the
+        settings' default.
+        """
         self.port = free_port()
+        args = ["--host", HOST, "--port", str(self.port)]
+        env = self.env
+        if by_settings:
+            args, env = [], env | {"FLIGHTLOG_PORT": str(self.port)}
         with self.log_path.open("ab") as log:
             self.proc = subprocess.Popen(
-                [FLIGHTLOG, "serve", "--host", HOST, "--port", str(self.port)],
-                env=self.env,
+                [FLIGHTLOG, "serve", *args],
+                env=env,
                 cwd=self.workdir,
                 stdin=subprocess.DEVNULL,
                 stdout=log,

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import os
 import re
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -17,6 +19,7 @@ from click.testing import CliRunner
 
 from service import cli
 from service.configuration import effective, env_name, mask_uri, settings_table
+from service.logs import configure
 from service.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -206,6 +209,37 @@ def test_progress_bars_only_on_a_terminal(
     else:
         assert progress._bar is None
         assert stream.getvalue() == ""
+
+
+@pytest.fixture
+def root_logging() -> Iterator[logging.Logger]:
+    """The root logger, its handlers and level put back after the test."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield root
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+@pytest.mark.parametrize(
+    ("level", "batch", "logged"),
+    [
+        (None, False, logging.INFO),
+        (None, True, logging.WARNING),
+        ("INFO", True, logging.WARNING),
+        ("ERROR", True, logging.ERROR),
+        ("DEBUG", True, logging.DEBUG),
+        ("DEBUG", False, logging.DEBUG),
+    ],
+)
+def test_batch_commands_log_warnings_only_unless_debugging(
+    root_logging: logging.Logger, level: str | None, batch: bool, logged: int
+) -> None:
+    settings = Settings() if level is None else Settings(log_level=level)
+
+    configure(settings, batch=batch)
+
+    assert root_logging.level == logged
 
 
 def test_make_run_leaves_host_and_port_to_the_settings() -> None:
