@@ -2,7 +2,8 @@
 
 The assets come from the ``swagger-ui-bundle-v2`` package (Swagger UI 5, which
 reads OpenAPI 3.1); nothing is loaded from another host. The page reads the
-description from ``../schema/`` so it works under any path prefix a proxy adds.
+description from ``../schema/`` so it works under any path prefix a proxy adds,
+and under ``/api/2.2.0/docs/``, where every path is also served.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from pathlib import Path
 
 from aiohttp import web
 from swagger_ui_bundle import swagger_ui_path
+
+from service.read_api import PREFIXES, append_slash
 
 DOCS_PATH = "/2.2.0/docs/"
 # The bundle is a plain directory inside the installed package.
@@ -54,9 +57,13 @@ window.onload = function () {
 
 
 def add_docs_routes(app: web.Application) -> None:
-    """Serve the page and its assets under ``/2.2.0/docs/``."""
-    app.router.add_get(DOCS_PATH, docs_page)
-    app.router.add_get(DOCS_PATH + "{asset}", docs_asset)
+    """Serve the page and its assets under ``/2.2.0/docs/`` and
+    ``/api/2.2.0/docs/``; the path without its slash redirects to it."""
+    for prefix in PREFIXES:
+        path = prefix + DOCS_PATH
+        app.router.add_get(path, docs_page)
+        app.router.add_get(path + "{asset}", docs_asset)
+        app.router.add_route("*", path.rstrip("/"), append_slash)
 
 
 async def docs_page(request: web.Request) -> web.Response:

@@ -28,6 +28,7 @@ from service.openapi_paths import (
     rebuild_paths,
     service_paths,
 )
+from service.read_api import PREFIXES, append_slash
 from service.write_api import AppendBody
 
 SCHEMA_PATH = "/2.2.0/schema/"
@@ -51,8 +52,12 @@ bearer token made with `flightlog token create NAME`.
 
 
 def add_openapi_routes(app: web.Application) -> None:
-    """Serve the description at ``/2.2.0/schema/``, built when the app starts."""
-    app.router.add_get(SCHEMA_PATH, schema_view)
+    """Serve the description at ``/2.2.0/schema/`` and ``/api/2.2.0/schema/``,
+    built when the app starts; the path without its slash redirects to it."""
+    for prefix in PREFIXES:
+        path = prefix + SCHEMA_PATH
+        app.router.add_get(path, schema_view)
+        app.router.add_route("*", path.rstrip("/"), append_slash)
     app.on_startup.append(_build)
 
 

@@ -14,7 +14,7 @@ from openapi_spec_validator import validate
 from pydantic import BaseModel
 
 from events.catalog import STREAM_KINDS, event_types
-from service.docs_page import ASSETS
+from service.docs_page import ASSETS, PAGE
 from service.openapi_models import (
     ErrorDetail,
     FieldErrors,
@@ -194,3 +194,35 @@ async def test_the_docs_page_loads_only_assets_of_this_service(
         assert asset.content_type == content_type
         assert len(await asset.read()) > 100
     assert (await client.get("/2.2.0/docs/index.html")).status == 404
+
+
+@pytest.mark.parametrize("prefix", ["", "/api"])
+async def test_the_description_and_the_docs_page_are_served_under_both_prefixes(
+    seeded_apps: Apps, prefix: str
+) -> None:
+    client = await seeded_apps.shared()
+
+    schema = await client.get(f"{prefix}{SCHEMA}")
+    page = await client.get(f"{prefix}/2.2.0/docs/")
+    asset = await client.get(f"{prefix}/2.2.0/docs/swagger-ui.css")
+
+    assert (schema.status, page.status, asset.status) == (200, 200, 200)
+    assert await schema.json() == await _document(client)
+    assert (page.content_type, await page.text()) == ("text/html", PAGE)
+    assert asset.content_type == "text/css"
+
+
+@pytest.mark.parametrize(
+    "path", ["/2.2.0/docs", "/api/2.2.0/docs", "/2.2.0/schema", "/api/2.2.0/schema"]
+)
+@pytest.mark.parametrize("query", ["", "?format=yaml"])
+async def test_the_docs_and_schema_paths_without_a_slash_redirect(
+    seeded_apps: Apps, path: str, query: str
+) -> None:
+    client = await seeded_apps.shared()
+
+    response = await client.get(path + query, allow_redirects=False)
+
+    assert response.status == 301
+    assert response.headers["Location"] == f"{path}/{query}"
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
