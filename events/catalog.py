@@ -10,10 +10,12 @@ from pydantic import ValidationError
 from events.errors import InvalidInput, field_errors
 from events.fields import Model
 from events.flight import FLIGHT_EVENTS
-from events.reference import REFERENCE_KINDS, UPDATES
+from events.reference import REFERENCE_KINDS, REFERENCE_NAMES, UPDATES
 
 SCHEMA_VERSION = 1
 STREAM_KINDS = ("flight", *REFERENCE_KINDS)
+# One entity of each stream kind in prose, article included: "an agency".
+ENTITY_NAMES = {"flight": "a flight", **REFERENCE_NAMES}
 _STREAM = re.compile(r"^(?P<kind>[a-z_]+)-(?P<key>[0-9a-f-]{1,36})$")
 
 

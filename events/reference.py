@@ -280,9 +280,18 @@ REFERENCE_KINDS: dict[str, type[Model]] = {
     "astronaut": Astronaut,
     "launch": Launch,
 }
+# One entity of each kind as the API description names it, article included.
+REFERENCE_NAMES = {
+    "agency": "an agency",
+    "spacecraft_config": "a spacecraft configuration",
+    "spacecraft": "a spacecraft",
+    "spacestation": "a space station",
+    "astronaut": "an astronaut",
+    "launch": "a launch",
+}
 
 
-def _partial(record: type[Model]) -> type[Model]:
+def _partial(kind: str, record: type[Model]) -> type[Model]:
     """An update payload: any subset of the record's fields except its id."""
     fields: dict[str, Any] = {
         name: (Optional[info.annotation], None)  # noqa: UP045
@@ -292,11 +301,11 @@ def _partial(record: type[Model]) -> type[Model]:
     return create_model(
         f"{record.__name__}Updated",
         __base__=Model,
-        __doc__=f"Some fields of a {record.__name__.lower()} changed.",
+        __doc__=f"Some fields of {REFERENCE_NAMES[kind]} changed.",
         **fields,
     )
 
 
 UPDATES: dict[str, type[Model]] = {
-    kind: _partial(record) for kind, record in REFERENCE_KINDS.items()
+    kind: _partial(kind, record) for kind, record in REFERENCE_KINDS.items()
 }

@@ -20,7 +20,7 @@ from aiohttp import web
 from pydantic import BaseModel, Field, RootModel, create_model
 from pydantic.json_schema import models_json_schema
 
-from events.catalog import STREAM_KINDS, event_types
+from events.catalog import ENTITY_NAMES, STREAM_KINDS, event_types
 from service import openapi_models as shapes
 from service.openapi_paths import (
     operator_paths,
@@ -131,7 +131,7 @@ def event_body_model(kind: str) -> type[BaseModel]:
     )
     union = Annotated[Union[variants], Field(discriminator="type")]  # type: ignore[valid-type]  # noqa: UP007
     name = f"{_pascal(kind)}EventBody"
-    doc = f"An event of a {kind.replace('_', ' ')} stream, by type."
+    doc = f"An event of {ENTITY_NAMES[kind]}'s stream, by type."
     return type(name, (RootModel[union],), {"__module__": __name__, "__doc__": doc})
 
 

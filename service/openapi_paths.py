@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from events.catalog import ENTITY_NAMES
 from service.write_api import IDEMPOTENCY_KEY
 
 FLIGHTS = "/2.2.0/spacecraft/flight/"
@@ -19,13 +20,13 @@ UUID_KEY = {
 }
 # Stream kind: (path below /2.2.0/ up to the key, name of the entity).
 OPERATOR_ROUTES = {
-    "flight": ("spacecraft/flight", "flight"),
-    "astronaut": ("astronaut", "astronaut"),
-    "spacecraft": ("spacecraft", "spacecraft"),
-    "spacecraft_config": ("config/spacecraft", "spacecraft configuration"),
-    "agency": ("agencies", "agency"),
-    "spacestation": ("spacestation", "space station"),
-    "launch": ("launch", "launch"),
+    "flight": "spacecraft/flight",
+    "astronaut": "astronaut",
+    "spacecraft": "spacecraft",
+    "spacecraft_config": "config/spacecraft",
+    "agency": "agencies",
+    "spacestation": "spacestation",
+    "launch": "launch",
 }
 
 
@@ -159,21 +160,19 @@ def read_paths() -> dict[str, Any]:
 def operator_paths(bodies: dict[str, str]) -> dict[str, Any]:
     """``POST /2.2.0/<resource>/<key>/events/`` for each stream kind."""
     paths: dict[str, Any] = {}
-    for kind, (route, entity) in OPERATOR_ROUTES.items():
+    for kind, route in OPERATOR_ROUTES.items():
         key = UUID_KEY if kind == "launch" else INTEGER_KEY
         paths[f"/2.2.0/{route}/{{id}}/events/"] = {
-            "post": _post_event(kind, entity, key, bodies[kind])
+            "post": _post_event(kind, key, bodies[kind])
         }
     return paths
 
 
-def _post_event(
-    kind: str, entity: str, key: dict[str, Any], body: str
-) -> dict[str, Any]:
+def _post_event(kind: str, key: dict[str, Any], body: str) -> dict[str, Any]:
     return {
         "tags": ["operator"],
         "operationId": f"post{''.join(p.capitalize() for p in kind.split('_'))}Event",
-        "summary": f"Append an event to a {entity}'s stream",
+        "summary": f"Append an event to {ENTITY_NAMES[kind]}'s stream",
         "security": [{"bearerAuth": []}],
         "parameters": [
             {"name": "id", "in": "path", "required": True, "schema": key},

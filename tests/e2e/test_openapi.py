@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from events.catalog import STREAM_KINDS, event_types
 from service.docs_page import ASSETS, PAGE
+from service.openapi import build_document
 from service.openapi_models import (
     ErrorDetail,
     FieldErrors,
@@ -226,3 +227,40 @@ async def test_the_docs_and_schema_paths_without_a_slash_redirect(
     assert response.status == 301
     assert response.headers["Location"] == f"{path}/{query}"
     assert response.headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_descriptions_name_each_entity_with_its_article() -> None:
+    document = build_document()
+    schemas = document["components"]["schemas"]
+
+    summaries = {
+        path: item["post"]["summary"]
+        for path, item in document["paths"].items()
+        if path.endswith("/events/")
+    }
+    updated = {
+        name: schemas[name]["description"]
+        for name in ("AgencyUpdated", "AstronautUpdated", "SpacecraftConfigUpdated")
+    }
+
+    assert summaries == {
+        "/2.2.0/spacecraft/flight/{id}/events/": "Append an event to a flight's stream",
+        "/2.2.0/astronaut/{id}/events/": "Append an event to an astronaut's stream",
+        "/2.2.0/spacecraft/{id}/events/": "Append an event to a spacecraft's stream",
+        "/2.2.0/config/spacecraft/{id}/events/": (
+            "Append an event to a spacecraft configuration's stream"
+        ),
+        "/2.2.0/agencies/{id}/events/": "Append an event to an agency's stream",
+        "/2.2.0/spacestation/{id}/events/": (
+            "Append an event to a space station's stream"
+        ),
+        "/2.2.0/launch/{id}/events/": "Append an event to a launch's stream",
+    }
+    assert updated == {
+        "AgencyUpdated": "Some fields of an agency changed.",
+        "AstronautUpdated": "Some fields of an astronaut changed.",
+        "SpacecraftConfigUpdated": "Some fields of a spacecraft configuration changed.",
+    }
+    assert schemas["AgencyEventBody"]["description"] == (
+        "An event of an agency's stream, by type."
+    )
