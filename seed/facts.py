@@ -92,7 +92,7 @@ class Facts:
             for flight in document.get("landings", []):
                 self._flight(flight)
         else:
-            raise ValueError("not an LL2 document this importer knows")
+            raise ValueError("no flight, spacecraft, astronaut or docking event in it")
 
     def _reference(self, kind: str, fields: Json) -> None:
         fields = {k: v for k, v in fields.items() if k != "url"}

@@ -1,7 +1,8 @@
 """The ``flightlog`` command line.
 
 Exit codes: 0 success, 1 refused or failed (message on stderr), 2 usage or
-configuration error, 3 database unavailable.
+configuration error, 3 database unavailable. The project's own messages start
+with ``error:``; click's usage errors keep its ``Error:``.
 """
 
 from __future__ import annotations
@@ -189,9 +190,7 @@ def import_ll2(files: tuple[Path, ...], operator: str) -> None:
         try:
             facts.add(json.loads(path.read_text(encoding="utf-8")))
         except (ValueError, KeyError, TypeError) as exc:
-            raise click.ClickException(
-                f"{path}: not an LL2 document this importer reads ({exc})"
-            ) from exc
+            _refuse(f"{path}: not an LL2 document this importer reads ({_why(exc)})")
 
     async def work(database: Database) -> None:
         appender = Appender(database.events, mark=database.queue.mark)
@@ -265,8 +264,16 @@ def token_revoke(name: str) -> None:
         return await database.operators.revoke(name)
 
     if not _run(work):
-        raise click.ClickException(f"no operator named {name}")
+        _refuse(f"no operator named {name}")
     click.echo(f"revoked {name}")
+
+
+def _why(exc: Exception) -> str:
+    if isinstance(exc, json.JSONDecodeError):
+        return f"not JSON: {exc}"
+    if isinstance(exc, KeyError):
+        return f"no {exc} key"
+    return str(exc)
 
 
 class _progress:

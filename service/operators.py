@@ -59,8 +59,10 @@ class OperatorStore:
         try:
             await self._operators.insert_one(document)
         except DuplicateKeyError as exc:
+            # A token is shown once: rotating one is revoke, then create.
             raise InvalidInput(
-                "operator exists", {"name": [f"{name} exists; revoke it first"]}
+                f"operator {name} exists; revoke it first to make a new token",
+                {"name": [f"{name} exists; revoke it first"]},
             ) from exc
         except PyMongoError as exc:
             raise unavailable(exc) from exc

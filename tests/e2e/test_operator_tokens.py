@@ -67,8 +67,33 @@ async def test_a_revoked_token_is_refused_and_a_second_revoke_exits_1(
     assert (again.returncode, again.stdout, again.stderr) == (
         1,
         "",
-        "Error: no operator named alice\n",
+        "error: no operator named alice\n",
     )
+
+
+async def test_create_refuses_a_name_in_use_and_rotating_is_revoke_then_create(
+    client: Client, mongo_uri: str, database_name: str, tmp_path: Path
+) -> None:
+    env = flightlog_env(mongo_uri, database_name)
+    first = run_flightlog(["token", "create", "alice"], env, tmp_path)
+    assert (first.returncode, first.stderr) == (0, "")
+
+    again = run_flightlog(["token", "create", "alice"], env, tmp_path)
+    assert (again.returncode, again.stdout, again.stderr) == (
+        1,
+        "",
+        "error: operator alice exists; revoke it first to make a new token\n",
+    )
+    assert (await post_agency(client, 701, first.stdout.strip()))[0] == 201
+
+    revoked = run_flightlog(["token", "revoke", "alice"], env, tmp_path)
+    assert (revoked.returncode, revoked.stdout) == (0, "revoked alice\n")
+    second = run_flightlog(["token", "create", "alice"], env, tmp_path)
+    assert (second.returncode, second.stderr) == (0, "")
+    assert TOKEN.match(second.stdout) and second.stdout != first.stdout
+    assert await post_agency(client, 702, first.stdout.strip()) == (401, REFUSED)
+    status, answer = await post_agency(client, 703, second.stdout.strip())
+    assert (status, answer["operator"]) == (201, "alice")
 
 
 async def test_every_stored_event_names_the_operator_who_posted_it(

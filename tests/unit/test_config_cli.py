@@ -242,6 +242,29 @@ def test_batch_commands_log_warnings_only_unless_debugging(
     assert root_logging.level == logged
 
 
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("{}", "no flight, spacecraft, astronaut or docking event in it"),
+        ("[1, 2]", "no flight, spacecraft, astronaut or docking event in it"),
+        ("x", "not JSON: Expecting value: line 1 column 1 (char 0)"),
+        ('{"mission_end": null}', "no 'id' key"),
+    ],
+)
+def test_import_names_the_file_it_cannot_read_once(
+    tmp_path: Path, text: str, reason: str
+) -> None:
+    (tmp_path / "flight.json").write_text(text, encoding="utf-8")
+
+    result = run("import-ll2", "flight.json")
+
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        1,
+        "",
+        f"error: flight.json: not an LL2 document this importer reads ({reason})\n",
+    )
+
+
 def test_make_run_leaves_host_and_port_to_the_settings() -> None:
     makefile = (REPO / "Makefile").read_text(encoding="utf-8")
 
