@@ -86,8 +86,8 @@ def test_the_image_runs_the_installed_service_as_a_non_root_user() -> None:
 
 def test_the_image_copies_every_package_the_project_installs() -> None:
     project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
-    included = project["tool"]["setuptools"]["packages"]["find"]["include"]
-    packages = {name for name in included if "." not in name}
+    listed = project["tool"]["setuptools"]["packages"]
+    packages = {name for name in listed if "." not in name}
     copied = {rest.split()[0] for keyword, rest in instructions() if keyword == "COPY"}
 
     assert packages <= copied
