@@ -24,7 +24,9 @@ class Settings(BaseSettings):
     )
     database: str = Field(default="flightlog", description="database name")
     var_dir: Path = Field(
-        default=Path("var"), description="data of the embedded server"
+        default=Path("var"),
+        description="data of the embedded server; a relative path is relative "
+        "to the working directory",
     )
     host: str = Field(default="127.0.0.1", description="address `serve` listens on")
     port: int = Field(
