@@ -20,7 +20,10 @@ from pathlib import Path
 
 from bench.settings import OUT
 
-READY_TIMEOUT = 60.0
+# A service on a large log first loads its document cache and reconciles the
+# log's heads; until then its list answers come from the database, slowly.
+READY_TIMEOUT = 300.0
+PROBE_INTERVAL = 1.0  # a probe that times out leaves the server busy: not too often
 
 
 def flightlog() -> list[str]:
@@ -120,10 +123,10 @@ def _wait_ready(process: subprocess.Popen[bytes], probe: str) -> None:
         if process.poll() is not None:
             raise RuntimeError(f"{process.args!r} exited; see {OUT / 'processes.log'}")
         try:
-            with urllib.request.urlopen(probe, timeout=2) as answer:
+            with urllib.request.urlopen(probe, timeout=10) as answer:
                 if answer.status == 200:
                     return
         except OSError:
             pass
-        time.sleep(0.2)
+        time.sleep(PROBE_INTERVAL)
     raise RuntimeError(f"{probe} did not answer within {READY_TIMEOUT:.0f} s")
