@@ -8,7 +8,8 @@ Used for the append row (every POST has its own body) and for reads when
 The plan: ``base`` (only 127.0.0.1), ``requests`` (``method``, ``path``,
 ``headers``, ``body``), ``concurrency``, ``duration`` (seconds) and ``count``
 (most requests; the run stops at whichever limit comes first, and requests
-cycle when ``count`` exceeds them).
+cycle when ``count`` exceeds them). A request unanswered after
+``REQUEST_TIMEOUT`` seconds is counted under ``timeout`` in ``statuses``.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from typing import Any
 
 import aiohttp
 
+REQUEST_TIMEOUT = 30.0  # seconds; a request still unanswered then is counted apart
+
 
 async def run(plan: dict[str, Any]) -> dict[str, Any]:
     base = plan["base"]
@@ -31,7 +34,7 @@ async def run(plan: dict[str, Any]) -> dict[str, Any]:
     count = int(plan["count"])
     deadline = time.monotonic() + float(plan["duration"])
     latencies: list[float] = []
-    statuses: Counter[int] = Counter()
+    statuses: Counter[str] = Counter()
     issued = 0
 
     async def worker(session: aiohttp.ClientSession) -> None:
@@ -40,18 +43,23 @@ async def run(plan: dict[str, Any]) -> dict[str, Any]:
             spec = requests[issued % len(requests)]
             issued += 1
             started = time.perf_counter()
-            async with session.request(
-                spec.get("method", "GET"),
-                base + spec["path"],
-                headers=spec.get("headers") or {},
-                data=spec.get("body"),
-            ) as response:
-                await response.read()
-                statuses[response.status] += 1
+            try:
+                async with session.request(
+                    spec.get("method", "GET"),
+                    base + spec["path"],
+                    headers=spec.get("headers") or {},
+                    data=spec.get("body"),
+                ) as response:
+                    await response.read()
+                    statuses[str(response.status)] += 1
+            except TimeoutError:
+                statuses["timeout"] += 1  # not an answer: no latency, no rate
+                continue
             latencies.append(time.perf_counter() - started)
 
     connector = aiohttp.TCPConnector(limit=0)
-    async with aiohttp.ClientSession(connector=connector) as session:
+    timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT)
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
         started = time.monotonic()
         await asyncio.gather(*(worker(session) for _ in range(plan["concurrency"])))
         elapsed = time.monotonic() - started
@@ -62,7 +70,7 @@ async def run(plan: dict[str, Any]) -> dict[str, Any]:
         "rps": len(latencies) / elapsed if elapsed else 0.0,
         "p50_ms": _percentile(latencies, 0.50) * 1000,
         "p99_ms": _percentile(latencies, 0.99) * 1000,
-        "statuses": {str(k): v for k, v in statuses.items()},
+        "statuses": dict(statuses),
     }
 
 
