@@ -154,6 +154,10 @@ async def heal_forever(
 
 async def reconcile(database: Database) -> int:
     """Mark every stream whose log is ahead of what the documents reflect."""
+    # TODO(#5): this reads the head of every stream, an aggregation over the
+    # whole log; on a large log it queues the requests behind it on a slow
+    # server. Reading only the events appended since the last reconciliation
+    # needs a position that never skips a late commit (event-sourcing-notes).
     heads = await database.events.all_heads()
     positions = await database.queue.positions()
     behind = [s for s, v in heads.items() if positions.get(s, 0) < v]
