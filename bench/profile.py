@@ -6,7 +6,7 @@ import shutil
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -59,14 +59,8 @@ def top(raw: Path, count: int = 8) -> list[Frame]:
     own: Counter[str] = Counter()
     total: Counter[str] = Counter()
     samples = 0
-    if not raw.exists():
-        return []
-    for line in raw.read_text(errors="replace").splitlines():
-        stack, _, weight = line.rpartition(" ")
-        if not stack or not weight.isdigit():
-            continue
-        frames = [_short(frame) for frame in stack.split(";")]
-        n = int(weight)
+    for stack, n in _stacks(raw):
+        frames = [_short(frame) for frame in stack]
         samples += n
         own[frames[-1]] += n
         for frame in set(frames):
@@ -84,19 +78,23 @@ def spent(raw: Path, count: int = 12) -> list[tuple[str, float]]:
     this project on its stack (with the libraries it called), else to the
     library running, or to the driver's threads; shares of all samples."""
     charged: Counter[str] = Counter()
-    samples = 0
-    if not raw.exists():
-        return []
-    for line in raw.read_text(errors="replace").splitlines():
-        stack, _, weight = line.rpartition(" ")
-        if not stack or not weight.isdigit():
-            continue
-        frames = stack.split(";")
-        samples += int(weight)
-        charged[_charge(frames)] += int(weight)
+    for stack, n in _stacks(raw):
+        charged[_charge(stack)] += n
+    samples = sum(charged.values())
     if not samples:
         return []
     return [(name, hits / samples) for name, hits in charged.most_common(count)]
+
+
+def _stacks(raw: Path) -> Iterator[tuple[list[str], int]]:
+    """Each sampled stack of a raw py-spy profile (outermost frame first) and
+    how many samples it had; nothing when the profile was not written."""
+    if not raw.exists():
+        return
+    for line in raw.read_text(errors="replace").splitlines():
+        stack, _, weight = line.rpartition(" ")
+        if stack and weight.isdigit():
+            yield stack.split(";"), int(weight)
 
 
 def _charge(frames: list[str]) -> str:

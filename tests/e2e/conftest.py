@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+import aiohttp
 import pytest
 import pytest_asyncio
 from aiohttp.test_utils import TestClient
@@ -12,6 +13,14 @@ from service.app import create_app
 from service.keys import CLOCK
 
 FROZEN = datetime(2026, 12, 1, 12, 0, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
+    """An HTTP client for tests that drive ``flightlog`` processes."""
+    timeout = aiohttp.ClientTimeout(total=30)
+    async with aiohttp.ClientSession(timeout=timeout) as opened:
+        yield opened
 
 
 @pytest.fixture

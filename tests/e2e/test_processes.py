@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,13 +34,6 @@ from tests.processes import ServeProcess, flightlog_env, wait_for
 
 API = "/2.2.0"
 CONVERGE = 30.0  # seconds; covers a lease left behind by a killed holder (15 s)
-
-
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    timeout = aiohttp.ClientTimeout(total=30)
-    async with aiohttp.ClientSession(timeout=timeout) as opened:
-        yield opened
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ the most)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +22,6 @@ Client = TestClient[web.Request, web.Application]
 PASSWORD = "pw-c0rrect-h0rse"
 UNREACHABLE = f"mongodb://flightlog:{PASSWORD}@127.0.0.1:1/?authSource=admin"
 MARKER = "body-marker-4f1c"
-
-
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    timeout = aiohttp.ClientTimeout(total=30)
-    async with aiohttp.ClientSession(timeout=timeout) as opened:
-        yield opened
 
 
 async def test_the_database_password_is_never_logged_nor_answered(
