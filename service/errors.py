@@ -8,9 +8,11 @@ status calls for. Anything it does not know is logged once and becomes a 500.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -154,6 +156,31 @@ def json_response(
         headers=dict(headers or {}),
         content_type="application/json",
     )
+
+
+class Outcome:
+    """How a handler's answer ended, for the middlewares that record it: its
+    status (499 when the client went away first, 500 for an error no
+    middleware inside translated) and the seconds it took."""
+
+    def __init__(self) -> None:
+        self.started = time.perf_counter()
+        self.status = 500
+
+    async def run(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        try:
+            response = await handler(request)
+        except web.HTTPException as exc:
+            self.status = exc.status
+            raise
+        except asyncio.CancelledError:
+            self.status = 499
+            raise
+        self.status = response.status
+        return response
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.started
 
 
 @web.middleware

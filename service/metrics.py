@@ -10,9 +10,7 @@ database when scraped, so they are the same whichever process is asked.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +36,7 @@ from events.errors import (
 )
 from projections.mongo import DOCUMENTS
 from projections.replay import SHADOW
+from service.errors import Outcome
 from service.keys import APPENDED
 from service.resources import DATABASE
 
@@ -198,22 +197,12 @@ async def request_metrics_middleware(
     metrics = request.app.get(METRICS)
     if metrics is None:
         return await handler(request)
-    started = time.perf_counter()
-    status = 500
+    outcome = Outcome()
     try:
-        response = await handler(request)
-        status = response.status
-        return response
-    except web.HTTPException as exc:
-        status = exc.status
-        raise
-    except asyncio.CancelledError:
-        status = 499  # the client went away before the answer
-        raise
+        return await outcome.run(request, handler)
     finally:
         route = route_of(request)
-        elapsed = time.perf_counter() - started
-        metrics.answered(request.method, route, status, elapsed)
+        metrics.answered(request.method, route, outcome.status, outcome.elapsed())
         appended = request.get(APPENDED)
         if appended is not None:
             metrics.appended.labels(appended).inc()

@@ -9,16 +9,14 @@ time taken and the operator; never a header value, a token or a body.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import secrets
-import time
 from contextvars import ContextVar
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from service.errors import ACCEPTED_REQUEST_ID
+from service.errors import ACCEPTED_REQUEST_ID, Outcome
 from service.keys import REQUEST_ID
 from service.resources import OPERATOR
 
@@ -50,20 +48,11 @@ async def request_log_middleware(
     request_id = request_id_of(request)
     request[REQUEST_ID] = request_id
     token = current_request_id.set(request_id)
-    started = time.perf_counter()
-    status = 500
+    outcome = Outcome()
     try:
-        response = await handler(request)
-        status = response.status
-        return response
-    except web.HTTPException as exc:
-        status = exc.status
-        raise
-    except asyncio.CancelledError:
-        status = 499  # the client went away before the answer
-        raise
+        return await outcome.run(request, handler)
     finally:
-        _log(request, status, time.perf_counter() - started)
+        _log(request, outcome.status, outcome.elapsed())
         current_request_id.reset(token)
 
 
