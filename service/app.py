@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import suppress
 from datetime import UTC, datetime
 
@@ -23,6 +23,9 @@ from service.settings import Settings
 from service.write_api import WAIT, add_write_routes
 
 logger = logging.getLogger(__name__)
+
+# What ``app.cleanup_ctx`` takes: set up before the yield, tear down after.
+CleanupContext = Callable[[web.Application], AsyncIterator[None]]
 
 RECONCILE_EVERY = 30  # heal intervals between two comparisons of heads and positions
 
@@ -73,7 +76,7 @@ def create_app(settings: Settings, database: Database | None = None) -> web.Appl
     return app
 
 
-def _database(settings: Settings, given: Database | None):  # type: ignore[no-untyped-def]
+def _database(settings: Settings, given: Database | None) -> CleanupContext:
     async def context(app: web.Application) -> AsyncIterator[None]:
         database = given or open_database(settings)
         app[DATABASE] = database
@@ -88,7 +91,7 @@ def _database(settings: Settings, given: Database | None):  # type: ignore[no-un
     return context
 
 
-def _document_cache(settings: Settings, key: web.AppKey[ReadModel]):  # type: ignore[no-untyped-def]
+def _document_cache(settings: Settings, key: web.AppKey[ReadModel]) -> CleanupContext:
     async def context(app: web.Application) -> AsyncIterator[None]:
         cache = DocumentCache(
             app[DATABASE].documents,
@@ -105,7 +108,7 @@ def _document_cache(settings: Settings, key: web.AppKey[ReadModel]):  # type: ig
     return context
 
 
-def _healer(settings: Settings):  # type: ignore[no-untyped-def]
+def _healer(settings: Settings) -> CleanupContext:
     async def context(app: web.Application) -> AsyncIterator[None]:
         healing = heal_forever(
             app[DATABASE],
