@@ -54,12 +54,18 @@ def command_prefix(out: Path) -> list[str]:
     ]
 
 
-def top(raw: Path, count: int = 8) -> list[Frame]:
+def summary(raw: Path) -> tuple[list[Frame], list[tuple[str, float]]]:
+    """``top`` and ``spent`` of one profile, read once."""
+    stacks = list(_stacks(raw))
+    return top(stacks), spent(stacks)
+
+
+def top(stacks: list[tuple[list[str], int]], count: int = 8) -> list[Frame]:
     """The functions that most samples were running in, with their totals."""
     own: Counter[str] = Counter()
     total: Counter[str] = Counter()
     samples = 0
-    for stack, n in _stacks(raw):
+    for stack, n in stacks:
         frames = [_short(frame) for frame in stack]
         samples += n
         own[frames[-1]] += n
@@ -73,12 +79,14 @@ def top(raw: Path, count: int = 8) -> list[Frame]:
     ]
 
 
-def spent(raw: Path, count: int = 12) -> list[tuple[str, float]]:
+def spent(
+    stacks: list[tuple[list[str], int]], count: int = 12
+) -> list[tuple[str, float]]:
     """Where the samples went: each is charged to the innermost function of
     this project on its stack (with the libraries it called), else to the
     library running, or to the driver's threads; shares of all samples."""
     charged: Counter[str] = Counter()
-    for stack, n in _stacks(raw):
+    for stack, n in stacks:
         charged[_charge(stack)] += n
     samples = sum(charged.values())
     if not samples:

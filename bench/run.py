@@ -121,7 +121,7 @@ def rebuild_row(plan: Plan, target: Target, database: str, size: int) -> Row:
     if row.failed and plan.profile:
         out = OUT / f"profile-rebuild-{size}.txt"
         processes.replay(target.uri, database, profile.command_prefix(out))
-        row.profile, row.spent = profile.top(out), profile.spent(out)
+        row.profile, row.spent = profile.summary(out)
     return row
 
 
@@ -183,7 +183,7 @@ def read_rows(
                     port, c, plan.seconds, e, None, use_wrk
                 ),
             )
-            row.profile, row.spent = profile.top(out), profile.spent(out)
+            row.profile, row.spent = profile.summary(out)
     return rows
 
 
@@ -229,7 +229,7 @@ def append_row(
         profile.while_running(
             pid, plan.append_seconds / 2, out, lambda: wrk.loadgen(plan_)
         )
-        row.profile, row.spent = profile.top(out), profile.spent(out)
+        row.profile, row.spent = profile.summary(out)
     return row
 
 
