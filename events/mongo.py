@@ -8,9 +8,9 @@ retried request find its first answer. No transactions, no change streams.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.errors import DuplicateKeyError, PyMongoError
@@ -20,11 +20,25 @@ from events.errors import Unavailable, VersionConflict
 from events.store import DuplicateRequest
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 INDEXES = [
     IndexModel([("stream", ASCENDING), ("version", ASCENDING)], unique=True),
     IndexModel([("request_id", ASCENDING)], unique=True),
+    IndexModel([("recorded_at", ASCENDING)]),  # reconciling recent appends
 ]
+
+
+# Values per ``$in``: some servers (the embedded one) test each matched key
+# against the whole list, so one long list costs more than several short ones.
+IN_BATCH = 25
+
+
+def in_batches(values: Iterable[T]) -> Iterator[list[T]]:
+    """``values`` sorted, ``IN_BATCH`` at a time: one ``$in`` query each."""
+    ordered = sorted(values)  # type: ignore[type-var]
+    for start in range(0, len(ordered), IN_BATCH):
+        yield ordered[start : start + IN_BATCH]
 
 
 def unavailable(exc: PyMongoError) -> Unavailable:
@@ -108,11 +122,14 @@ class MongoEventStore:
         """The events above each stream's given version."""
         if not positions:
             return []
-        # One $in over the index's first key has bounds on every server; an $or
-        # of (stream, version) ranges is not planned on some, and hinting it
-        # makes them scan the whole index. Streams are short: the versions
-        # already held are dropped here rather than in the query.
-        found = await self._find({"stream": {"$in": sorted(positions)}})
+        # An $in over the index's first key has bounds on every server; an $or
+        # of (stream, version) ranges, or an $in with a version range, is not
+        # planned on some, and hinting it makes them scan the whole index.
+        # Streams are short: the versions already held are dropped here rather
+        # than in the query.
+        found: list[StoredEvent] = []
+        for streams in in_batches(positions):
+            found += await self._find({"stream": {"$in": streams}})
         return [event for event in found if event.version > positions[event.stream]]
 
     async def read_all(
@@ -142,6 +159,21 @@ class MongoEventStore:
     async def all_heads(self) -> dict[str, int]:
         """The last version of every stream in the log."""
         return await all_heads(self._events)
+
+    async def heads_since(self, since: datetime) -> dict[str, int]:
+        """The last version of every stream with an event recorded at or after
+        ``since`` (by the appending process's clock): one indexed range."""
+        cursor = self._events.find(
+            {"recorded_at": {"$gte": since}}, {"_id": 0, "stream": 1, "version": 1}
+        )
+        heads: dict[str, int] = {}
+        try:
+            async for found in cursor:
+                stream, version = found["stream"], found["version"]
+                heads[stream] = max(heads.get(stream, 0), version)
+        except PyMongoError as exc:
+            raise unavailable(exc) from exc
+        return heads
 
     async def count(self) -> int:
         """The exact number of events in the log."""

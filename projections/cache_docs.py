@@ -6,15 +6,18 @@ any flight are answered without the database. A database-wide change stream
 applies every write to ``flight_documents`` in commit order; a rebuild's
 rename reloads everything.
 
-Guarantee: the cache answers only while it can vouch for being current to
-within ``staleness`` seconds, otherwise the caller reads the database. It
-vouches from an empty answer of the change stream, which proves that every
-write committed before that request was sent has been applied. ``barrier()``
-(called after this process answered a write) additionally withholds the cache
-until the stream has answered empty after that moment, so a client reads its
-own write from this process at once. Without change streams (a standalone
-server) the cache never vouches, and every read validates with an indexed
-lookup.
+Guarantee: the cache answers a read only when it can vouch for having applied
+every write committed up to ``staleness`` seconds before the read arrived,
+otherwise the caller reads the database. It vouches from an empty answer of
+the change stream, which proves that every write committed before that request
+was sent has been applied. A read that arrives while the last such proof is
+too old waits for the next one (``settle``), at most ``patience`` seconds, so
+a slow database costs latency instead of one database read per request.
+``barrier()`` (called after this process answered a write) additionally
+withholds the cache until the stream has answered empty after that moment, so
+a client reads its own write from this process at once. Without change streams
+(a standalone server) the cache never vouches, and every read validates with
+an indexed lookup.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from projections.store import Page
 logger = logging.getLogger(__name__)
 
 AWAIT_MS = 50  # longest a change stream request waits for changes
+PATIENCE_SECONDS = 2.0  # longest a read waits for the change stream to vouch
 RETRY_SECONDS = 1.0
 MAX_RETRY_SECONDS = 30.0
 
@@ -59,9 +63,11 @@ class DocumentCache:
         staleness: float,
         memo_bytes: int,
         clock: Callable[[], float] = time.monotonic,
+        patience: float = PATIENCE_SECONDS,
     ) -> None:
         self._documents = documents
         self.staleness = staleness
+        self.patience = patience
         self.rendered = Memo(memo_bytes)
         self._clock = clock
         self._entries: dict[int, Entry] = {}
@@ -70,6 +76,8 @@ class DocumentCache:
         self.generation = 0  # grows with every change applied
         self._synced_at = -math.inf
         self._required = -math.inf
+        self._following = False  # loaded, and the stream is open
+        self._synced: asyncio.Future[None] | None = None  # the next proof
 
     # Freshness
 
@@ -77,11 +85,48 @@ class DocumentCache:
         """Whether memory is current to within ``staleness`` (and the barrier)."""
         if self.staleness <= 0:
             return False
-        return self._synced_at >= max(self._clock() - self.staleness, self._required)
+        return self._synced_at >= self._floor()
+
+    async def settle(self) -> bool:
+        """Whether memory is current as of this call, waiting for the change
+        stream's next proof when the last one is too old (not past
+        ``patience``, nor while the stream is down)."""
+        if self.staleness <= 0:
+            return False
+        floor = self._floor()
+        if self._synced_at >= floor:
+            return True
+        deadline = self._clock() + self.patience
+        while self._following and self._synced_at < floor:
+            left = deadline - self._clock()
+            if left <= 0:
+                return False
+            if self._synced is None:
+                self._synced = asyncio.get_running_loop().create_future()
+            try:
+                await asyncio.wait_for(asyncio.shield(self._synced), left)
+            except TimeoutError:
+                return False
+        return self._synced_at >= floor
 
     def barrier(self) -> None:
         """Serve from memory only once every write committed before now is seen."""
         self._required = self._clock()
+
+    def _floor(self) -> float:
+        return max(self._clock() - self.staleness, self._required)
+
+    def _vouch(self, asked: float | None) -> None:
+        """Record a proof (``asked``), or the loss of the stream (None), and
+        wake the reads waiting for either."""
+        if asked is None:
+            self._following = False
+            self._synced_at = -math.inf
+        else:
+            self._synced_at = asked
+        if self._synced is not None:
+            self._synced.set_result(None)
+            self._synced = None
 
     # The ReadModel port
 
@@ -92,12 +137,12 @@ class DocumentCache:
     async def page(
         self, spacecraft: int | None, offset: int, limit: int, detailed: bool
     ) -> Page:
-        if detailed or not self.fresh():
+        if detailed or not await self.settle():
             return await self._documents.page(spacecraft, offset, limit, detailed)
         return self.page_now(spacecraft, offset, limit)
 
     async def has_spacecraft(self, spacecraft: int) -> bool:
-        if self.fresh():
+        if await self.settle():
             return spacecraft in self._by_craft
         return await self._documents.has_spacecraft(spacecraft)
 
@@ -106,7 +151,7 @@ class DocumentCache:
     async def version(self, flight_id: int) -> str | None:
         """The content hash of the flight's document: from memory when fresh,
         else from one indexed lookup."""
-        if self.fresh():
+        if await self.settle():
             entry = self._entries.get(flight_id)
             if entry is None:
                 return None
@@ -137,7 +182,7 @@ class DocumentCache:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # a dropped connection, or no change streams
-                self._synced_at = -math.inf
+                self._vouch(None)
                 log = logger.warning if pause == RETRY_SECONDS else logger.debug
                 log("document cache paused, reads go to the database: %r", exc)
                 await asyncio.sleep(pause)
@@ -148,20 +193,22 @@ class DocumentCache:
         try:
             self._apply(await stream.try_next())  # opens the stream first
             await self._load()
+            self._following = True
             while stream.alive:
                 asked = self._clock()
                 change = await stream.try_next()
                 if change is None:
                     if stream.alive:
-                        self._synced_at = asked
+                        self._vouch(asked)
                     continue
                 if change["operationType"] in ("drop", "rename", "dropDatabase"):
-                    self._synced_at = -math.inf
+                    self._vouch(None)  # reads go to the database while it reloads
                     await self._load()
+                    self._following = True
                 else:
                     self._apply(change)
         finally:
-            self._synced_at = -math.inf
+            self._vouch(None)
             await stream.close()
 
     async def _load(self) -> None:

@@ -28,7 +28,7 @@ from pymongo import (
 from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
 
 from events.errors import FlightlogError
-from events.mongo import unavailable
+from events.mongo import in_batches, unavailable
 from projections.encoding import Segments
 from projections.store import FlightDocument, Mark, Page, content_hash
 
@@ -102,8 +102,10 @@ class MongoReadModel:
             found["_id"]
             for found in await _guard(cursor.skip(offset).limit(limit).to_list(limit))
         ]
-        documents = self._documents.find({"_id": {"$in": keys}}, {shape: 1})
-        shaped = {found["_id"]: found[shape] async for found in _cursor(documents)}
+        shaped: dict[int, Segments] = {}
+        for batch in in_batches(keys):
+            documents = self._documents.find({"_id": {"$in": batch}}, {shape: 1})
+            shaped.update({d["_id"]: d[shape] async for d in _cursor(documents)})
         return Page(count, [shaped[key] for key in keys if key in shaped])
 
     async def version(self, flight_id: int) -> str | None:
@@ -158,20 +160,22 @@ class MongoReadModel:
 
     async def dependents(self, streams: list[str]) -> set[int]:
         """Flights whose documents embed any of ``streams``."""
-        if not streams:
-            return set()
-        cursor = self._documents.find({"dependencies": {"$in": streams}}, {"_id": 1})
-        return {found["_id"] async for found in _cursor(cursor)}
+        found: set[int] = set()
+        for batch in in_batches(streams):
+            cursor = self._documents.find({"dependencies": {"$in": batch}}, {"_id": 1})
+            found.update([doc["_id"] async for doc in _cursor(cursor)])
+        return found
 
     async def crews(self, flight_ids: list[int]) -> dict[int, tuple[int, list[int]]]:
         """Spacecraft and astronauts of each projected flight."""
-        cursor = self._documents.find(
-            {"_id": {"$in": flight_ids}}, {"spacecraft": 1, "astronauts": 1}
-        )
-        return {
-            found["_id"]: (found["spacecraft"], found["astronauts"])
-            async for found in _cursor(cursor)
-        }
+        crews: dict[int, tuple[int, list[int]]] = {}
+        for batch in in_batches(flight_ids):
+            cursor = self._documents.find(
+                {"_id": {"$in": batch}}, {"spacecraft": 1, "astronauts": 1}
+            )
+            async for found in _cursor(cursor):
+                crews[found["_id"]] = (found["spacecraft"], found["astronauts"])
+        return crews
 
     async def flights_with(
         self, spacecraft: list[int], astronauts: list[int]
@@ -180,8 +184,8 @@ class MongoReadModel:
         # Two queries, one per index: not every server plans an $or over both.
         found: set[int] = set()
         for field, values in (("spacecraft", spacecraft), ("astronauts", astronauts)):
-            if values:
-                cursor = self._documents.find({field: {"$in": values}}, {"_id": 1})
+            for batch in in_batches(values):
+                cursor = self._documents.find({field: {"$in": batch}}, {"_id": 1})
                 found.update([doc["_id"] async for doc in _cursor(cursor)])
         return found
 
@@ -294,9 +298,20 @@ class ProjectionQueue:
         ]
         await _guard(self._positions.bulk_write(operations, ordered=False))
 
-    async def positions(self) -> dict[str, int]:
-        cursor = self._positions.find({})
-        return {found["_id"]: found["version"] async for found in _cursor(cursor)}
+    async def positions(self, streams: list[str] | None = None) -> dict[str, int]:
+        """The version each stream's documents reflect: of every stream, or of
+        the named ones."""
+        queries = (
+            [{}]
+            if streams is None
+            else [{"_id": {"$in": batch}} for batch in in_batches(streams)]
+        )
+        positions: dict[str, int] = {}
+        for query in queries:
+            cursor = self._positions.find(query)
+            async for found in _cursor(cursor):
+                positions[found["_id"]] = found["version"]
+        return positions
 
     async def reset_positions(self, versions: dict[str, int]) -> None:
         """Replace every position, after a rebuild. A crash in between leaves

@@ -6,12 +6,12 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import suppress
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 
 from events.errors import Unavailable
-from projections.cache_docs import DocumentCache
+from projections.cache_docs import PATIENCE_SECONDS, DocumentCache
 from projections.mongo import patient
 from projections.store import ReadModel
 from service.auth import add_auth
@@ -28,6 +28,9 @@ logger = logging.getLogger(__name__)
 CleanupContext = Callable[[web.Application], AsyncIterator[None]]
 
 RECONCILE_EVERY = 30  # heal intervals between two comparisons of heads and positions
+# How far before the previous reconciliation the next one looks: an append
+# commits within its database timeout, and processes' clocks may differ.
+RECONCILE_LOOKBACK = timedelta(minutes=5)
 
 
 def create_app(settings: Settings, database: Database | None = None) -> web.Application:
@@ -97,6 +100,8 @@ def _document_cache(settings: Settings, key: web.AppKey[ReadModel]) -> CleanupCo
             app[DATABASE].documents,
             staleness=settings.cache_staleness,
             memo_bytes=settings.cache_memo_mb * 2**20,
+            # A read that waited in vain still has its database call to make.
+            patience=min(PATIENCE_SECONDS, settings.db_timeout_ms / 1000 / 4),
         )
         app[key] = cache
         task = asyncio.create_task(cache.follow())
@@ -135,16 +140,22 @@ async def heal_forever(
     Marks cover a crash anywhere but one place: a process that dies between
     storing an event and marking it again, while another process projects the
     stream from a read made just before the insert, loses the event's mark.
-    Reconciling the log's heads with the projected positions, at start and then
-    every ``reconcile_every`` intervals, finds such a stream without a restart.
+    Reconciling the log's heads with the projected positions finds such a
+    stream without a restart: the whole log at start, then every
+    ``reconcile_every`` intervals the streams appended to since the previous
+    reconciliation (``RECONCILE_LOOKBACK`` earlier, for late commits and
+    clock skew between processes).
     """
     countdown = 0
+    since: datetime | None = None  # None: the whole log
     while True:
         try:
             await database.ensure_indexes()
             if countdown == 0:
-                with patient(batch_timeout):  # it reads the heads of the whole log
-                    await reconcile(database)
+                started = datetime.now(UTC)
+                with patient(batch_timeout):
+                    await reconcile(database, since)
+                since = started - RECONCILE_LOOKBACK
                 countdown = reconcile_every
             countdown -= 1
             await database.projector.drain()
@@ -155,14 +166,15 @@ async def heal_forever(
         await asyncio.sleep(interval)
 
 
-async def reconcile(database: Database) -> int:
-    """Mark every stream whose log is ahead of what the documents reflect."""
-    # TODO(#5): this reads the head of every stream, an aggregation over the
-    # whole log; on a large log it queues the requests behind it on a slow
-    # server. Reading only the events appended since the last reconciliation
-    # needs a position that never skips a late commit (event-sourcing-notes).
-    heads = await database.events.all_heads()
-    positions = await database.queue.positions()
+async def reconcile(database: Database, since: datetime | None = None) -> int:
+    """Mark every stream whose log is ahead of what the documents reflect: of
+    the whole log, or of the streams with events recorded from ``since`` on."""
+    if since is None:
+        heads = await database.events.all_heads()
+        positions = await database.queue.positions()
+    else:
+        heads = await database.events.heads_since(since)
+        positions = await database.queue.positions(sorted(heads))
     behind = [s for s, v in heads.items() if positions.get(s, 0) < v]
     for stream in behind:
         await database.queue.mark(stream)

@@ -69,9 +69,9 @@ async def detail(
     )
 
 
-def page_key(model: ReadModel, request: web.Request, filler: Filler) -> Hashable:
+async def page_key(model: ReadModel, request: web.Request, filler: Filler) -> Hashable:
     """What determines a list page's bytes, or None when they cannot be kept."""
-    if not isinstance(model, DocumentCache) or not model.fresh():
+    if not isinstance(model, DocumentCache) or not await model.settle():
         return None
     url = request.rel_url
     return (

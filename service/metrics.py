@@ -107,7 +107,7 @@ class Metrics:
         self.lag = Gauge(
             "flightlog_projection_lag_events",
             "Events in the log not yet reflected in the projection "
-            "(head minus applied version, summed over streams)",
+            "(head minus applied version, summed over the marked streams)",
             ["projection"],
             registry=on,
         )
@@ -156,8 +156,11 @@ class Metrics:
         if database is None:
             return
         try:
-            heads = await database.events.all_heads()
-            positions = await database.queue.positions()
+            # The marked streams only: a scrape never reads the whole log. A
+            # stream whose mark a crash lost counts once reconciliation marks it.
+            marked = [mark.stream for mark in await database.queue.pending()]
+            heads = await database.events.heads(marked)
+            positions = await database.queue.positions(marked)
             pending = await database.queue.count()
             served = await _count(database.handle, DOCUMENTS)
             shadow = await _count(database.handle, SHADOW)

@@ -77,7 +77,7 @@ async def flight_list(request: web.Request) -> web.StreamResponse:
     read = _begin(request, browsable.LIST_TITLE)
     model = request.app[READ_MODEL]
     as_json = read.renderer == "json"
-    key = conditional.page_key(model, request, read.filler) if as_json else None
+    key = await conditional.page_key(model, request, read.filler) if as_json else None
     kept = conditional.recall_page(model, key, read.filler)
     if kept is not None:
         return conditional.respond(request, kept)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -118,6 +119,7 @@ async def _read_model_paths(database: Any) -> None:
     await database.queue.oldest()
     await database.events.heads(["flight-325"])
     await database.events.read_since({"flight-325": 1, "astronaut-84": 0})
+    await database.events.heads_since(datetime.now(UTC) - timedelta(minutes=5))
     async for _ in documents.listing():
         pass
 
