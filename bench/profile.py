@@ -30,19 +30,24 @@ def py_spy() -> str | None:
     return str(beside) if beside.exists() else shutil.which("py-spy")
 
 
-def while_running(pid: int, seconds: float, out: Path, work: Callable[[], T]) -> T:
-    """Profile ``pid`` for ``seconds`` while ``work`` runs; the raw profile goes
-    to ``out``."""
-    command = [py_spy() or "py-spy", "record", "--pid", str(pid), "--nonblocking"]
-    command += ["--duration", str(int(seconds)), "--rate", str(RATE)]
-    command += ["--format", "raw", "--output", str(out)]
-    recorder = subprocess.Popen(
-        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+def while_running(pids: dict[Path, int], seconds: float, work: Callable[[], T]) -> T:
+    """Profile each process for ``seconds`` while ``work`` runs; each raw
+    profile goes to the path it is keyed by."""
+    recorders = []
+    for out, pid in pids.items():
+        command = [py_spy() or "py-spy", "record", "--pid", str(pid), "--nonblocking"]
+        command += ["--duration", str(int(seconds)), "--rate", str(RATE)]
+        command += ["--format", "raw", "--output", str(out)]
+        recorders.append(
+            subprocess.Popen(
+                command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
+        )
     try:
         return work()
     finally:
-        recorder.wait(timeout=seconds + 60)
+        for recorder in recorders:
+            recorder.wait(timeout=seconds + 60)
 
 
 def command_prefix(out: Path) -> list[str]:
@@ -58,6 +63,11 @@ def summary(raw: Path) -> tuple[list[Frame], list[tuple[str, float]]]:
     """``top`` and ``spent`` of one profile, read once."""
     stacks = list(_stacks(raw))
     return top(stacks), spent(stacks)
+
+
+def top_of(raw: Path) -> list[Frame]:
+    """``top`` of one profile (of a process other than the service)."""
+    return top(list(_stacks(raw)))
 
 
 def top(stacks: list[tuple[list[str], int]], count: int = 8) -> list[Frame]:

@@ -96,6 +96,18 @@ def write_results(
             if row.spent:
                 parts += ["", "| where the samples went | share |", "| --- | ---: |"]
                 parts += [f"| {name} | {share:.0%} |" for name, share in row.spent]
+            if row.server_profile:
+                parts += [
+                    "",
+                    "The database server over the same seconds:",
+                    "",
+                    "| function | own | total |",
+                    "| --- | ---: | ---: |",
+                ]
+                parts += [
+                    f"| `{f.name}` | {f.own:.0%} | {f.total:.0%} |"
+                    for f in row.server_profile
+                ]
             parts.append("")
     parts += [
         "## Reproduce",

@@ -25,6 +25,8 @@ class Row:
     profile: list[Frame] = field(default_factory=list)
     # Shares of the profile's samples by this project's function (or library).
     spent: list[tuple[str, float]] = field(default_factory=list)
+    # The embedded database server's profile over the same seconds.
+    server_profile: list[Frame] = field(default_factory=list)
     peak_mb: float | None = None  # the rebuild's median peak RSS
 
     def ratios(self) -> list[float]:

@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import urllib.request
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +49,7 @@ class Target:
 
     name: str
     uri: str
+    pid: int | None = None  # the server's process, when this run started it
 
 
 def main(plan: Plan | None = None, uri: str | None = None) -> list[Row]:
@@ -62,7 +64,7 @@ def main(plan: Plan | None = None, uri: str | None = None) -> list[Row]:
             storage = Path(tempfile.mkdtemp(prefix="db-", dir=OUT))
             stack.callback(shutil.rmtree, storage, ignore_errors=True)
             server = stack.enter_context(EmbeddedServer(str(storage)))
-            targets.append(Target("embedded", server.uri))
+            targets.append(Target("embedded", server.uri, server.pid))
             if os.environ.get("MONGODB_URI"):
                 targets.append(Target("MONGODB_URI", os.environ["MONGODB_URI"]))
         else:
@@ -120,7 +122,18 @@ def rebuild_row(plan: Plan, target: Target, database: str, size: int) -> Row:
     row.judge()
     if row.failed and plan.profile:
         out = OUT / f"profile-rebuild-{size}.txt"
-        processes.replay(target.uri, database, profile.command_prefix(out))
+        prefix = profile.command_prefix(out)
+        if target.pid is None:
+            processes.replay(target.uri, database, prefix)
+        else:
+            server = OUT / f"profile-rebuild-{size}-server.txt"
+            seconds = max(statistics.median(row.service), 1.0)
+            profile.while_running(
+                {server: target.pid},
+                seconds,
+                lambda: processes.replay(target.uri, database, prefix),
+            )
+            row.server_profile = profile.top_of(server)
         row.profile, row.spent = profile.summary(out)
     return row
 
@@ -174,16 +187,15 @@ def read_rows(
                 else paths
             )
             etags = tags if "conditional" in row.name else None
-            out = OUT / f"profile-{size}-{row.name.split()[0]}.txt"
-            profile.while_running(
+            _profiled(
+                row,
+                target,
                 pid,
                 plan.seconds,
-                out,
                 lambda c=cycle, e=etags: wrk.run(
                     port, c, plan.seconds, e, None, use_wrk
                 ),
             )
-            row.profile, row.spent = profile.summary(out)
     return rows
 
 
@@ -224,13 +236,25 @@ def append_row(
     row.judge()
     if row.failed and plan.profile:
         bodies = next(rounds)
-        out = OUT / f"profile-{size}-append.txt"
         plan_ = post_plan(port, token, bodies, APPEND_CONCURRENCY, plan.append_seconds)
-        profile.while_running(
-            pid, plan.append_seconds / 2, out, lambda: wrk.loadgen(plan_)
-        )
-        row.profile, row.spent = profile.summary(out)
+        _profiled(row, target, pid, plan.append_seconds / 2, lambda: wrk.loadgen(plan_))
     return row
+
+
+def _profiled(
+    row: Row, target: Target, pid: int, seconds: float, work: Callable[[], object]
+) -> None:
+    """Profile the service, and the database server when this run started it,
+    while ``work`` loads the service again."""
+    name = f"profile-{row.size}-{row.name.split()[0]}"
+    service, server = OUT / f"{name}.txt", OUT / f"{name}-server.txt"
+    pids = {service: pid}
+    if target.pid is not None:
+        pids[server] = target.pid
+    profile.while_running(pids, seconds, work)
+    row.profile, row.spent = profile.summary(service)
+    if target.pid is not None:
+        row.server_profile = profile.top_of(server)
 
 
 def _load(
