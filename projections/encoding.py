@@ -8,6 +8,7 @@ running duration (filled with the request time). Everything else is final.
 from __future__ import annotations
 
 import json
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -19,43 +20,35 @@ Segments = list[Any]  # [text, slot, text, slot, ..., text]
 
 def encode(document: Any) -> Segments:
     """Compact UTF-8 JSON of ``document`` split around its links and durations."""
-    parts: Segments = []
-    text: list[str] = []
-    _write(document, text, parts)
-    parts.append("".join(text))
+    slots: list[dict[str, Any]] = []
+
+    def hole(value: Any) -> str:
+        if isinstance(value, Link):
+            slots.append({"link": value.base, "path": value.path})
+        elif isinstance(value, Elapsed):
+            if not value.running_since:
+                return duration(value.seconds)
+            running = [start.timestamp() for start in value.running_since]
+            slots.append({"seconds": value.seconds, "running_since": running})
+        else:
+            raise TypeError(f"{type(value).__name__} is not JSON serializable")
+        return f"{_HOLE}{len(slots) - 1}"
+
+    # The C encoder writes everything but the holes, which it asks ``hole``
+    # for; each hole comes back as a string holding this process's random
+    # marker, which no value holds, and the text is cut there.
+    text = json.dumps(document, ensure_ascii=False, separators=(",", ":"), default=hole)
+    text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    first, *rest = text.split(_HOLE_WRITTEN)
+    parts: Segments = [first]
+    for piece in rest:
+        number, after = piece.split('"', 1)
+        parts += [slots[int(number)], after]
     return parts
 
 
-def _write(value: Any, text: list[str], parts: Segments) -> None:
-    if isinstance(value, dict):
-        text.append("{")
-        for i, (key, item) in enumerate(value.items()):
-            text.append(("," if i else "") + _string(key) + ":")
-            _write(item, text, parts)
-        text.append("}")
-    elif isinstance(value, list | tuple):
-        text.append("[")
-        for i, item in enumerate(value):
-            if i:
-                text.append(",")
-            _write(item, text, parts)
-        text.append("]")
-    elif isinstance(value, str):
-        text.append(_string(value))
-    elif isinstance(value, Link):
-        parts.append("".join(text))
-        parts.append({"link": value.base, "path": value.path})
-        text.clear()
-    elif isinstance(value, Elapsed):
-        if not value.running_since:
-            text.append(_string(duration(value.seconds)))
-            return
-        parts.append("".join(text))
-        running = [start.timestamp() for start in value.running_since]
-        parts.append({"seconds": value.seconds, "running_since": running})
-        text.clear()
-    else:
-        text.append(json.dumps(value))
+_HOLE = f"\0{secrets.token_hex(8)}:"
+_HOLE_WRITTEN = json.dumps(_HOLE)[:-1]  # the opening quote and the escaped marker
 
 
 def _string(value: str) -> str:

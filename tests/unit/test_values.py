@@ -48,3 +48,23 @@ def test_encoding_is_compact_utf8_with_line_separators_escaped() -> None:
     )
     text = Filler("", "").fill(parts)
     assert text == '{"name":"Sigmund Jähn","bio":"a\\u2028b\\r\\n","h":7.48,"n":null}'
+
+
+def test_holes_are_cut_out_exactly_and_no_value_can_forge_one() -> None:
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    forged = "\0" + "0" * 16 + ':0"'  # the shape of a hole's marker
+    parts = encode(
+        {
+            "a": [Link("upstream", "/astronaut/1/"), {"t": Elapsed(5.0, (start,))}],
+            "closed": Elapsed(3661.0),
+            "s": forged,
+            "u": "\u2029",
+        }
+    )
+    assert parts == [
+        '{"a":[',
+        {"link": "upstream", "path": "/astronaut/1/"},
+        ',{"t":',
+        {"seconds": 5.0, "running_since": [start.timestamp()]},
+        '}],"closed":"PT1H1M1S","s":"\\u00000000000000000000:0\\"","u":"\\u2029"}',
+    ]
