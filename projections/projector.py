@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from contextlib import suppress
 
 from events.catalog import stream_kind, stream_name
 from events.flight import FlightState
@@ -25,6 +26,9 @@ from projections.store import Mark
 logger = logging.getLogger(__name__)
 
 BATCH = 500
+POLL_SECONDS = (
+    0.05  # how often a waiter asks for its mark while another process projects
+)
 
 
 class Projector:
@@ -43,6 +47,8 @@ class Projector:
         self.lease = lease
         self.states = StreamStates()
         self._lock = asyncio.Lock()
+        self._read: set[str] = set()
+        self._passed: asyncio.Future[None] | None = None  # waiters of this pass
 
     async def drain(self) -> int:
         """Project every marked stream if this process can hold the lease.
@@ -53,43 +59,72 @@ class Projector:
         if self._lock.locked():
             return 0  # a drain or rebuild in this process is running: it sees our marks
         async with self._lock:
-            if not await self.lease.acquire():
-                return 0
-            written = 0
             try:
-                while True:
-                    marks = await self.queue.pending(BATCH)
-                    if marks:
-                        written += await self._project(marks)
-                    if len(marks) < BATCH:
-                        return written
-            except LeaseLost as exc:
-                # Paused past the lease's expiry: the new holder has our marks.
-                logger.warning("projection stopped: %s", exc.detail)
-                return written
+                return await self._drain_holding_lock()
             finally:
-                # Let a process with marks of its own take over at once.
-                await self.lease.release()
+                self._end_pass()
+
+    async def _drain_holding_lock(self) -> int:
+        if not await self.lease.acquire():
+            return 0
+        written = 0
+        try:
+            while True:
+                marks = await self.queue.pending(BATCH)
+                if marks:
+                    written += await self._project(marks)
+                    self._end_pass()
+                if len(marks) < BATCH:
+                    return written
+        except LeaseLost as exc:
+            # Paused past the lease's expiry: the new holder has our marks.
+            logger.warning("projection stopped: %s", exc.detail)
+            return written
+        finally:
+            # Let a process with marks of its own take over at once.
+            await self.lease.release()
 
     def exclusive(self) -> asyncio.Lock:
         """Held while this process projects; a rebuild holds it throughout."""
         return self._lock
 
     async def wait_projected(self, stream: str, timeout: float) -> bool:
-        """Project, or wait for the lease holder to project, ``stream``."""
+        """Project, or wait for the lease holder to project, ``stream``.
+
+        While a drain of this process runs, a waiter sleeps until its pass
+        ends, and asks for its mark once; while another process holds the
+        lease, it asks every ``POLL_SECONDS``."""
         deadline = time.monotonic() + timeout
         while True:
             await self.drain()
             if not await self.queue.is_marked(stream):
                 return True
-            if time.monotonic() >= deadline:
+            left = deadline - time.monotonic()
+            if left <= 0:
                 return False
-            await asyncio.sleep(0.05)
+            if self._lock.locked():
+                with suppress(TimeoutError):
+                    await asyncio.wait_for(asyncio.shield(self._pass_end()), left)
+            else:
+                await asyncio.sleep(min(POLL_SECONDS, left))
+
+    def _pass_end(self) -> asyncio.Future[None]:
+        """Resolved when the projection pass or drain running in this process
+        ends."""
+        if self._passed is None:
+            self._passed = asyncio.get_running_loop().create_future()
+        return self._passed
+
+    def _end_pass(self) -> None:
+        if self._passed is not None:
+            self._passed.set_result(None)
+            self._passed = None
 
     async def _project(self, marks: list[Mark]) -> int:
         started = time.monotonic()
         changed = {mark.stream for mark in marks}
         await self.states.refresh(self.store, changed)
+        self._read = set(changed)  # streams read from the log in this projection
 
         affected = await self._affected(changed)
         sources = await self._sources(affected)
@@ -143,16 +178,12 @@ class Projector:
         return flights | await self.documents.dependents(sorted(touched))
 
     async def _sources(self, affected: set[int]) -> Sources:
-        await self.states.refresh(
-            self.store, [stream_name("flight", f) for f in affected]
-        )
+        await self._catch_up([stream_name("flight", f) for f in affected])
         flights = [self.states.flights[f] for f in affected if f in self.states.flights]
         crafts = sorted({f.spacecraft for f in flights if f.spacecraft is not None})
         people = sorted(set().union(*(f.astronauts() for f in flights)))
         related = affected | await self.documents.flights_with(crafts, people)
-        await self.states.refresh(
-            self.store, [stream_name("flight", f) for f in related - affected]
-        )
+        await self._catch_up([stream_name("flight", f) for f in related - affected])
         await self._refresh_references(flights)
         return Sources(
             flights={
@@ -165,6 +196,23 @@ class Projector:
         (level,) = references_of(flights, self.states)
         seen: set[str] = set()
         while level:
-            await self.states.refresh(self.store, level)
+            await self._catch_up(sorted(level))
             seen |= level
             level = linked_references(level, self.states) - seen
+
+    async def _catch_up(self, streams: list[str]) -> None:
+        """Fold what the log holds beyond this process's state of unmarked
+        streams, reading only those whose projected position differs from the
+        version held: a stream's newer events either were projected (which
+        moved its position) or are marked (and projected by a later drain)."""
+        held = self.states.versions
+        known = [s for s in streams if s not in self._read and held.get(s)]
+        positions = await self.queue.positions(known) if known else {}
+        stale = [
+            s
+            for s in streams
+            if s not in self._read and (not held.get(s) or positions.get(s) != held[s])
+        ]
+        if stale:
+            await self.states.refresh(self.store, stale)
+            self._read.update(stale)
