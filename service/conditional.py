@@ -60,10 +60,17 @@ async def detail(
     kept = _recall(model, ("detail", flight_id, version, *_variant(filler)), filler)
     if kept is not None:
         return kept
-    found = await model.tagged_detail(flight_id)
-    if found is None:
-        return None
-    version, document = found
+    # Bytes with a running duration are rendered again every second: the
+    # document they are filled from is kept too, so that costs no database call.
+    document = model.rendered.get(("document", flight_id, version))
+    if document is None:
+        found = await model.tagged_detail(flight_id)
+        if found is None:
+            return None
+        version, document = found
+        if _running(document):
+            size = sum(len(part) for part in document[::2]) + 64 * len(document)
+            model.rendered.put(("document", flight_id, version), document, size)
     return _keep(
         model, ("detail", flight_id, version, *_variant(filler)), document, filler
     )
