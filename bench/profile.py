@@ -65,9 +65,17 @@ def summary(raw: Path) -> tuple[list[Frame], list[tuple[str, float]]]:
     return top(stacks), spent(stacks)
 
 
-def top_of(raw: Path) -> list[Frame]:
-    """``top`` of one profile (of a process other than the service)."""
-    return top(list(_stacks(raw)))
+# Where the database server's threads wait for a client or for each other.
+WAITING = ("_recv_exactly (", "Condition.wait (", "EpollSelector.select (")
+
+
+def top_of_busy(raw: Path) -> list[Frame]:
+    """``top`` of a database server's profile, over the samples of threads
+    that were not waiting for a request or a lock."""
+    stacks = [
+        (stack, n) for stack, n in _stacks(raw) if not stack[-1].startswith(WAITING)
+    ]
+    return top(stacks)
 
 
 def top(stacks: list[tuple[list[str], int]], count: int = 8) -> list[Frame]:

@@ -99,7 +99,8 @@ def write_results(
             if row.server_profile:
                 parts += [
                     "",
-                    "The database server over the same seconds:",
+                    "The database server over the same seconds (samples of "
+                    "threads waiting for a request or a lock left out):",
                     "",
                     "| function | own | total |",
                     "| --- | ---: | ---: |",

@@ -133,7 +133,7 @@ def rebuild_row(plan: Plan, target: Target, database: str, size: int) -> Row:
                 seconds,
                 lambda: processes.replay(target.uri, database, prefix),
             )
-            row.server_profile = profile.top_of(server)
+            row.server_profile = profile.top_of_busy(server)
         row.profile, row.spent = profile.summary(out)
     return row
 
@@ -254,7 +254,7 @@ def _profiled(
     profile.while_running(pids, seconds, work)
     row.profile, row.spent = profile.summary(service)
     if target.pid is not None:
-        row.server_profile = profile.top_of(server)
+        row.server_profile = profile.top_of_busy(server)
 
 
 def _load(
