@@ -22,7 +22,9 @@ import urllib.request
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import cast
 
 from bench import processes, profile, wrk
 from bench.prepare import launches, post_plan, prepare, stored_documents
@@ -40,7 +42,6 @@ from bench.synthetic import FIRST_FLIGHT, generate
 from service.embedded import EmbeddedServer
 
 COLLECTION = "/2.2.0/spacecraft/flight/"
-Tags = list[str] | None
 
 
 @dataclass(frozen=True)
@@ -166,10 +167,10 @@ def read_rows(
         for name, cycle, etags, target_ratio in specs:
             row = Row(target.name, size, name, "req/s", target_ratio)
 
-            def against(port: int, cycle: list[str] = cycle, etags: Tags = etags):  # type: ignore[no-untyped-def]
-                return lambda: _load(port, cycle, plan.seconds, etags, use_wrk, row)  # noqa: B023
-
-            service, ceiling = against(port), against(ceiling_port)
+            service, ceiling = (
+                partial(_load, at, cycle, plan.seconds, etags, use_wrk, row)
+                for at in (port, ceiling_port)
+            )
             service()
             ceiling()  # warm both up, unrecorded
             alternate(plan.rounds, service, ceiling, row)
@@ -222,7 +223,8 @@ def append_row(
                 port, token, bodies, APPEND_CONCURRENCY, plan.append_seconds
             )
             result = wrk.loadgen(plan_)
-            bad = {k: v for k, v in result["statuses"].items() if k != "201"}  # type: ignore[union-attr]
+            statuses = cast(dict[str, int], result["statuses"])
+            bad = {k: v for k, v in statuses.items() if k != "201"}
             if bad:
                 row.notes.append(f"statuses {bad}")
             p99.append(float(result["p99_ms"]))  # type: ignore[arg-type]

@@ -79,7 +79,10 @@ def run(
 
 def parse(output: str) -> Load:
     """Requests/s, p50, p99 and error count from ``wrk --latency`` output."""
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output)[1])  # type: ignore[index]
+    found = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    if found is None:
+        raise ValueError(f"wrk printed no Requests/sec: {output[-500:]!r}")
+    rps = float(found[1])
     errors = 0
     for pattern in (r"Non-2xx or 3xx responses: (\d+)", r"Socket errors: (.*)"):
         found = re.search(pattern, output)

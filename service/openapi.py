@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal, Union
 import yaml
 from aiohttp import web
 from pydantic import BaseModel, Field, RootModel, create_model
-from pydantic.json_schema import models_json_schema
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from events.catalog import ENTITY_NAMES, STREAM_KINDS, event_types
 from service import openapi_models as shapes
@@ -129,7 +129,10 @@ def event_body_model(kind: str) -> type[BaseModel]:
         _variant(event_type, payload)
         for event_type, payload in event_types(kind).items()
     )
-    union = Annotated[Union[variants], Field(discriminator="type")]  # type: ignore[valid-type]  # noqa: UP007
+    union = Annotated[
+        Union[variants],  # type: ignore[valid-type]  # noqa: UP007
+        Field(discriminator="type"),
+    ]
     name = f"{_pascal(kind)}EventBody"
     doc = f"An event of {ENTITY_NAMES[kind]}'s stream, by type."
     return type(name, (RootModel[union],), {"__module__": __name__, "__doc__": doc})
@@ -146,17 +149,17 @@ def _variant(event_type: str, payload: type[BaseModel]) -> type[BaseModel]:
 
 
 def _schemas(bodies: list[type[BaseModel]]) -> dict[str, Any]:
-    inputs = [(model, "validation") for model in bodies]
-    outputs = [
-        (model, "serialization")
-        for model in (
-            *shapes.READ_MODELS,
-            shapes.AppendedEvent,
-            shapes.RebuildStatus,
-            *shapes.ERROR_MODELS,
-        )
+    answers: list[type[BaseModel]] = [
+        *shapes.READ_MODELS,
+        shapes.AppendedEvent,
+        shapes.RebuildStatus,
+        *shapes.ERROR_MODELS,
     ]
-    _, top = models_json_schema([*inputs, *outputs], ref_template=REF)  # type: ignore[list-item]
+    modes: list[tuple[type[BaseModel], JsonSchemaMode]] = [
+        *((model, "validation") for model in bodies),
+        *((model, "serialization") for model in answers),
+    ]
+    _, top = models_json_schema(modes, ref_template=REF)
     schemas: dict[str, Any] = top["$defs"]
     for schema in schemas.values():
         if BODY_FIELDS.keys() <= schema.get("properties", {}).keys():
