@@ -20,7 +20,7 @@ from events.errors import Unavailable, VersionConflict
 from events.store import DuplicateRequest
 
 logger = logging.getLogger(__name__)
-T = TypeVar("T")
+T = TypeVar("T", str, int)
 
 INDEXES = [
     IndexModel([("stream", ASCENDING), ("version", ASCENDING)], unique=True),
@@ -36,7 +36,7 @@ IN_BATCH = 25
 
 def in_batches(values: Iterable[T]) -> Iterator[list[T]]:
     """``values`` sorted, ``IN_BATCH`` at a time: one ``$in`` query each."""
-    ordered = sorted(values)  # type: ignore[type-var]
+    ordered = sorted(values)
     for start in range(0, len(ordered), IN_BATCH):
         yield ordered[start : start + IN_BATCH]
 

@@ -102,10 +102,10 @@ class MongoReadModel:
             found["_id"]
             for found in await _guard(cursor.skip(offset).limit(limit).to_list(limit))
         ]
-        shaped: dict[int, Segments] = {}
-        for batch in in_batches(keys):
-            documents = self._documents.find({"_id": {"$in": batch}}, {shape: 1})
-            shaped.update({d["_id"]: d[shape] async for d in _cursor(documents)})
+        shaped = {
+            d["_id"]: d[shape]
+            async for d in _each_in(self._documents, "_id", keys, {shape: 1})
+        }
         return Page(count, [shaped[key] for key in keys if key in shaped])
 
     async def version(self, flight_id: int) -> str | None:
@@ -160,22 +160,16 @@ class MongoReadModel:
 
     async def dependents(self, streams: list[str]) -> set[int]:
         """Flights whose documents embed any of ``streams``."""
-        found: set[int] = set()
-        for batch in in_batches(streams):
-            cursor = self._documents.find({"dependencies": {"$in": batch}}, {"_id": 1})
-            found.update([doc["_id"] async for doc in _cursor(cursor)])
-        return found
+        cursor = _each_in(self._documents, "dependencies", streams, {"_id": 1})
+        return {found["_id"] async for found in cursor}
 
     async def crews(self, flight_ids: list[int]) -> dict[int, tuple[int, list[int]]]:
         """Spacecraft and astronauts of each projected flight."""
-        crews: dict[int, tuple[int, list[int]]] = {}
-        for batch in in_batches(flight_ids):
-            cursor = self._documents.find(
-                {"_id": {"$in": batch}}, {"spacecraft": 1, "astronauts": 1}
-            )
-            async for found in _cursor(cursor):
-                crews[found["_id"]] = (found["spacecraft"], found["astronauts"])
-        return crews
+        shape = {"spacecraft": 1, "astronauts": 1}
+        return {
+            found["_id"]: (found["spacecraft"], found["astronauts"])
+            async for found in _each_in(self._documents, "_id", flight_ids, shape)
+        }
 
     async def flights_with(
         self, spacecraft: list[int], astronauts: list[int]
@@ -184,9 +178,8 @@ class MongoReadModel:
         # Two queries, one per index: not every server plans an $or over both.
         found: set[int] = set()
         for field, values in (("spacecraft", spacecraft), ("astronauts", astronauts)):
-            for batch in in_batches(values):
-                cursor = self._documents.find({field: {"$in": batch}}, {"_id": 1})
-                found.update([doc["_id"] async for doc in _cursor(cursor)])
+            cursor = _each_in(self._documents, field, values, {"_id": 1})
+            found.update([doc["_id"] async for doc in cursor])
         return found
 
     async def write(self, documents: list[FlightDocument], epoch: int) -> int:
@@ -301,17 +294,12 @@ class ProjectionQueue:
     async def positions(self, streams: list[str] | None = None) -> dict[str, int]:
         """The version each stream's documents reflect: of every stream, or of
         the named ones."""
-        queries = (
-            [{}]
+        cursor = (
+            _cursor(self._positions.find({}))
             if streams is None
-            else [{"_id": {"$in": batch}} for batch in in_batches(streams)]
+            else _each_in(self._positions, "_id", streams, None)
         )
-        positions: dict[str, int] = {}
-        for query in queries:
-            cursor = self._positions.find(query)
-            async for found in _cursor(cursor):
-                positions[found["_id"]] = found["version"]
-        return positions
+        return {found["_id"]: found["version"] async for found in cursor}
 
     async def reset_positions(self, versions: dict[str, int]) -> None:
         """Replace every position, after a rebuild. A crash in between leaves
@@ -388,6 +376,16 @@ async def _guard(awaitable: Any) -> Any:
         return await awaitable
     except PyMongoError as exc:
         raise unavailable(exc) from exc
+
+
+async def _each_in(
+    collection: Any, field: str, values: list[Any], shape: dict[str, int] | None
+) -> AsyncIterator[dict[str, Any]]:
+    """The documents whose ``field`` is one of ``values``, one ``$in`` query
+    per batch of values (``in_batches``)."""
+    for batch in in_batches(values):
+        async for found in _cursor(collection.find({field: {"$in": batch}}, shape)):
+            yield found
 
 
 async def _cursor(cursor: Any) -> Any:
